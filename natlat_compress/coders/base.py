@@ -1,0 +1,127 @@
+"""The one interface every coder implements.
+
+A coder turns data into a code length in bits. Byte coders (compressors) read ``bytes``; model coders read symbol
+tables (``reads == "symbols"``) and implement the same two methods over integer arrays. Code lengths never include a
+container: each byte coder either uses a raw (headerless) mode or has the container's fixed cost measured on empty input
+and subtracted, so ``bits(b"") == 0`` by construction (THEORY.md §3, "headers cost bytes").
+
+Conditioning, best first (THEORY.md §3): *primed* (the given string loaded as dictionary or prefix), *concatenation*
+``C(t·s) − C(t)`` (Cilibrasi & Vitányi), or *model* (an explicit sequential model's log-loss).
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from functools import cached_property
+from typing import ClassVar
+
+from ..errors import ReachWarning
+
+__all__ = ["Coder", "PRIMED", "CONCATENATION", "MODEL"]
+
+PRIMED = "primed"
+CONCATENATION = "concatenation"
+MODEL = "model"
+
+
+class Coder(ABC):
+    """A compressor seen as a prior: bytes in, code length in bits out.
+
+    Subclasses set ``family``, ``method`` and ``reads``, give ``spec`` (the canonical spec string) and ``reach``
+    (how many bytes one window or block can see; ``None`` for unbounded) and implement ``compress``; primed coders also
+    implement ``compress_given``. Those that can decompress implement ``decompress`` so tests can prove the code lengths
+    are real codes.
+    """
+
+    family: ClassVar[str]
+    method: ClassVar[str]
+    reads: ClassVar[str] = "bytes"
+
+    def __init__(self, spec: str, reach: int | None) -> None:
+        self.spec = spec
+        self.reach = reach
+        self._warned_reach = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.spec!r}>"
+
+    def __reduce__(self):
+        # Coders cross process boundaries by spec: live compressor objects do not pickle.
+        from .registry import get_coder
+
+        return (get_coder, (self.spec,))
+
+    # -- what subclasses provide -------------------------------------------------------------------------------------
+    @staticmethod
+    @abstractmethod
+    def library_version() -> str:
+        """The version of the library (or program) doing the compression."""
+
+    @abstractmethod
+    def compress(self, data: bytes) -> bytes:
+        """The compressed form of ``data``, in the coder's rawest available container."""
+
+    def compress_given(self, data: bytes, given: bytes) -> bytes:
+        """The compressed form of ``data`` with the coder primed by ``given`` (primed coders only)."""
+        raise NotImplementedError(f"{self.spec} does not prime; it conditions by {self.method}")
+
+    can_decompress: ClassVar[bool] = False
+
+    def decompress(self, blob: bytes, size: int, given: bytes = b"") -> bytes:
+        """Invert :meth:`compress` (or :meth:`compress_given` when ``given`` is not empty)."""
+        raise NotImplementedError(f"{self.spec} cannot decompress")
+
+    # -- code lengths --------------------------------------------------------------------------------------------------
+    @cached_property
+    def overhead_bytes(self) -> int:
+        """The container's fixed cost: the size of the compressed empty string, subtracted from every code length."""
+        return len(self.compress(b""))
+
+    def bits(self, data: bytes) -> int:
+        """The code length of ``data`` in bits, with no container; ``bits(b"") == 0``."""
+        if not data:
+            return 0
+        self._check_reach(len(data), 0)
+        return self._bits(data)
+
+    def conditional_bits(self, data: bytes, given: bytes) -> int:
+        """The code length of ``data`` given ``given``, in bits: primed where the coder allows, else by concatenation.
+
+        Concatenation ``C(given·data) − C(given)`` can be negative for real compressors; it is returned as measured.
+        """
+        if not given:
+            return self.bits(data)
+        if not data:
+            return 0
+        self._check_reach(len(data), len(given))
+        if self.method == PRIMED:
+            return 8 * (len(self.compress_given(data, given)) - self.overhead_bytes)
+        return self._bits(given + data) - self._bits(given)
+
+    def _bits(self, data: bytes) -> int:
+        return 8 * (len(self.compress(data)) - self.overhead_bytes)
+
+    def _check_reach(self, n_data: int, n_given: int) -> None:
+        if self.reach is None or self._warned_reach or n_data + n_given <= self.reach:
+            return
+        self._warned_reach = True
+        what = f"{n_data:,} bytes" if not n_given else f"{n_data:,} bytes given {n_given:,} bytes"
+        warnings.warn(
+            f"{self.spec} sees {self.reach:,} bytes at a time but was asked to code {what}: "
+            f"repeats farther apart than its reach are not found, so code lengths overestimate",
+            ReachWarning,
+            stacklevel=3,
+        )
+
+    # -- description -----------------------------------------------------------------------------------------------
+    def describe(self) -> dict:
+        """What ``natlat coders`` and every JSON report say about this coder."""
+        return {
+            "spec": self.spec,
+            "family": self.family,
+            "reads": self.reads,
+            "conditioning": self.method,
+            "reach_bytes": self.reach,
+            "version": self.library_version(),
+        }

@@ -1,0 +1,142 @@
+"""The one registry of coders: spec strings in, coder objects out.
+
+A spec is ``FAMILY[:ARGS]``: ``zlib:9``, ``bz2:9``, ``lzma:9e``, ``zstd:19``, ``zstd:-5``, ``zstd:19:long``, ``lz4``,
+``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``cmd:xz -9e -c``. A family without arguments takes its default level.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from ..errors import MissingExtraError, SpecError
+from .base import Coder
+
+__all__ = ["Family", "FAMILIES", "get_coder", "family_names", "is_available"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of coder: how its specs look and how to build one from the text after ``FAMILY:``."""
+
+    name: str
+    syntax: str
+    default_spec: str
+    build: Callable[[str], Coder]
+    description: str
+    requires: str | None = None  # the importable module the family needs
+    extra: str | None = None  # the pip extra that installs it
+
+
+def _int_in(text: str, low: int, high: int, what: str, family: str) -> int:
+    if re.fullmatch(r"[+-]?\d+", text) is None or not low <= int(text) <= high:
+        raise SpecError(f"the {what} of {family} must be an int in [{low}, {high}]; got {text!r}")
+    return int(text)
+
+
+def _zlib(args: str) -> Coder:
+    from .stdlib import ZlibCoder
+
+    return ZlibCoder(_int_in(args or "6", 1, 9, "level", "zlib"))
+
+
+def _bz2(args: str) -> Coder:
+    from .stdlib import Bz2Coder
+
+    return Bz2Coder(_int_in(args or "9", 1, 9, "level", "bz2"))
+
+
+def _lzma(args: str) -> Coder:
+    from .stdlib import LzmaCoder
+
+    args = args or "6"
+    extreme = args.endswith("e")
+    return LzmaCoder(_int_in(args.removesuffix("e"), 0, 9, "level (then 'e' for extreme)", "lzma"), extreme)
+
+
+def _zstd(args: str) -> Coder:
+    from .zstd import ZstdCoder
+
+    level, _, mode = (args or "3").partition(":")
+    if mode not in ("", "long"):
+        raise SpecError(f"zstd takes 'zstd:LEVEL' or 'zstd:LEVEL:long'; got the mode {mode!r}")
+    return ZstdCoder(_int_in(level, -131072, 22, "level", "zstd"), long=mode == "long")
+
+
+def _lz4(args: str) -> Coder:
+    from .lz4 import Lz4Coder
+
+    if not args:
+        return Lz4Coder()
+    mode, _, level = args.partition(":")
+    if mode != "hc":
+        raise SpecError(f"lz4 takes 'lz4', 'lz4:hc' or 'lz4:hc:LEVEL'; got 'lz4:{args}'")
+    return Lz4Coder(_int_in(level or "9", 1, 12, "hc level", "lz4"))
+
+
+def _brotli(args: str) -> Coder:
+    from .optional import BrotliCoder
+
+    return BrotliCoder(_int_in(args or "11", 0, 11, "quality", "brotli"))
+
+
+def _ppmd(args: str) -> Coder:
+    from .optional import PpmdCoder
+
+    order, _, mem = (args or "6").partition(":")
+    return PpmdCoder(_int_in(order, 2, 64, "order", "ppmd"), _int_in(mem or "16", 1, 4096, "memory in MiB", "ppmd"))
+
+
+def _cmd(args: str) -> Coder:
+    from .external import CommandCoder
+
+    return CommandCoder(args)
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in [
+    Family("zlib", "zlib:1-9", "zlib:6", _zlib, "raw deflate, primed with zdict (last 32 KiB)"),
+    Family("bz2", "bz2:1-9", "bz2:9", _bz2, "bzip2, block of LEVEL x 100 kB"),
+    Family("lzma", "lzma:0-9[e]", "lzma:6", _lzma, "raw LZMA2 at an xz preset"),
+    Family("zstd", "zstd:LEVEL[:long]", "zstd:3", _zstd,
+           "Zstandard, LEVEL -131072..22, primed with a raw-content dictionary"),
+    Family("lz4", "lz4 | lz4:hc[:1-12]", "lz4", _lz4, "LZ4 block, primed with a 64 KB dictionary"),
+    Family("brotli", "brotli:0-11", "brotli:11", _brotli, "brotli, 16 MiB window", "brotli", "brotli"),
+    Family("ppmd", "ppmd:ORDER[:MEM_MIB]", "ppmd:6", _ppmd, "PPMd variant H, ORDER 2..64", "pyppmd", "ppmd"),
+    Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
+]}
+
+
+def family_names() -> list[str]:
+    """The names of every registered family, in registry order."""
+    return list(FAMILIES)
+
+
+def is_available(family: Family) -> bool:
+    """Whether the family's optional package is installed."""
+    return family.requires is None or importlib.util.find_spec(family.requires) is not None
+
+
+@lru_cache(maxsize=None)
+def get_coder(spec: str) -> Coder:
+    """The coder a spec string names.
+
+    Raises
+    ------
+    SpecError
+        The spec names no family, or its level is out of range; the message lists what is valid.
+    MissingExtraError
+        The family's optional package is not installed; the message names the extra to install.
+    """
+    name, _, args = spec.strip().partition(":")
+    family = FAMILIES.get(name.lower())
+    if family is None:
+        valid = ", ".join(f.syntax for f in FAMILIES.values())
+        raise SpecError(f"unknown coder {spec!r}; valid specs: {valid}")
+    if not is_available(family):
+        raise MissingExtraError(
+            f"the coder {spec!r} needs the Python package '{family.requires}': "
+            f"pip install 'natlat_compress[{family.extra}]'")
+    return family.build(args if name.lower() == "cmd" else args.strip())

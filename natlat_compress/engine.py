@@ -1,0 +1,228 @@
+"""The engine: from code-length terms to the compressions that measure them, each done once.
+
+A *term* is ``C(target | given)`` for two sets of atoms (columns, objects, latent strings). The engine turns each term
+into *jobs* for a coder, removes duplicates, evaluates the jobs serially or on a process pool, and adds them back up:
+
+* a table, any byte coder: ``C(T ∪ G) − C(G)``, both serialised row by row (the chain rule; a dictionary of other
+  columns would not line up with the rows);
+* a text corpus, a primed coder: ``conditional_bits(T, G)`` with G as dictionary or prefix;
+* a text corpus, a concatenating coder: ``C(G·T) − C(G)`` (Cilibrasi & Vitányi).
+
+Atoms of T already in G cost nothing: ``C(x | x) = 0`` exactly, as for K. The engine knows nothing of latents; it only
+needs an order for atoms (latents first, so a compressor reads a row's latent before its features).
+
+Replicates for calibration (permutation null, bootstrap) are *variants* of the corpus built from a seed, inside each
+worker, so the corpus crosses to a worker once and a replicate never does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .coders import PRIMED, get_coder
+
+__all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs"]
+
+
+@dataclass(frozen=True, order=True)
+class Term:
+    """``C(target | given)`` in bits, for sets of atom names."""
+
+    target: frozenset
+    given: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, target: Iterable[str], given: Iterable[str] = ()) -> "Term":
+        return cls(frozenset(target), frozenset(given))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A corpus derived from the loaded one by a seeded row operation.
+
+    ``kind`` is ``"null"`` (each feature column shuffled within the groups of ``latent``'s values: features become
+    exactly independent given the latent in the sample) or ``"bootstrap"`` (rows resampled with replacement).
+    """
+
+    kind: str
+    seed: int
+    replicate: int
+    latent: tuple = ()
+
+    def build(self, corpus):
+        rng = np.random.default_rng([self.seed, self.replicate, 0 if self.kind == "null" else 1])
+        if self.kind == "bootstrap":
+            return corpus.take(rng.integers(0, corpus.n_items, corpus.n_items))
+        group = np.zeros(corpus.n_items, dtype=np.int64)
+        for atom in self.latent:  # the latent's joint value as one group code
+            column = corpus.columns[atom]
+            group = group * column.cardinality + column.codes
+        in_group_order = np.argsort(group, kind="stable")
+        shuffled = {}
+        for name, column in corpus.columns.items():
+            if name in self.latent:
+                continue
+            # Sorting by (group, random key) permutes rows within each group; group blocks stay where they are.
+            within = np.lexsort((rng.random(corpus.n_items), group))
+            codes = column.codes.copy()
+            codes[in_group_order] = column.codes[within]
+            shuffled[name] = type(column)(codes, column.categories)
+        return corpus.with_columns(shuffled)
+
+
+# A job is what one coder call computes: ("joint", atoms) or ("cond", target_atoms, given_atoms).
+Job = tuple
+
+
+def _jobs_for(term: Term, kind: str, method: str, order: Callable) -> list[tuple[int, Job]]:
+    """The signed jobs whose sum is ``term`` for this corpus kind and conditioning method."""
+    target = term.target - term.given
+    if not target:
+        return []
+    given = order(term.given)
+    if not given:
+        return [(1, ("joint", order(target)))]
+    if kind == "table":
+        return [(1, ("joint", order(target | term.given))), (-1, ("joint", given))]
+    if method == PRIMED:
+        return [(1, ("cond", order(target), given))]
+    return [(1, ("joint", given + order(target))), (-1, ("joint", given))]
+
+
+def _job_bytes(corpus, job: Job) -> int:
+    return sum(corpus.nbytes(atoms) for atoms in job[1:])
+
+
+@dataclass
+class Plan:
+    """Every distinct job of a run, per coder and variant, and how the terms are made of them."""
+
+    jobs: list[tuple[str, Variant | None, Job]]  # (coder spec, variant, job), deduplicated
+    recipe: dict[tuple[str, Variant | None, Term], list[tuple[int, Job]]]
+    bytes_to_compress: int
+
+
+def plan(terms: Iterable[tuple[Variant | None, Term]], corpus, coders: Sequence[str],
+         lead: Sequence[str] = ()) -> Plan:
+    """Deduplicate the jobs that the (variant, term) pairs need under every coder.
+
+    ``lead`` atoms come first in every serialisation (the latents); the others follow in corpus order.
+    """
+    rank = {atom: i for i, atom in enumerate(dict.fromkeys([*lead, *corpus.names, *getattr(corpus, "extra", {})]))}
+
+    def order(atoms) -> tuple:
+        return tuple(sorted(atoms, key=rank.__getitem__))
+
+    terms = list(dict.fromkeys(terms))
+    recipe: dict = {}
+    jobs: dict = {}
+    for spec in coders:
+        method = get_coder(spec).method
+        for variant, term in terms:
+            parts = _jobs_for(term, corpus.kind, method, order)
+            recipe[(spec, variant, term)] = parts
+            for _, job in parts:
+                jobs.setdefault((spec, variant, job), None)
+    total = sum(_job_bytes(corpus, job) for _, _, job in jobs)
+    return Plan(list(jobs), recipe, total)
+
+
+# -- workers ----------------------------------------------------------------------------------------------------------
+_WORKER_CORPUS = None
+_WORKER_VARIANTS: OrderedDict = OrderedDict()
+
+
+def _init_worker(corpus) -> None:
+    global _WORKER_CORPUS
+    _WORKER_CORPUS = corpus
+    _WORKER_VARIANTS.clear()
+
+
+def _corpus_for(variant: Variant | None):
+    if variant is None:
+        return _WORKER_CORPUS
+    if variant not in _WORKER_VARIANTS:
+        _WORKER_VARIANTS[variant] = variant.build(_WORKER_CORPUS)
+        while len(_WORKER_VARIANTS) > 4:  # jobs arrive grouped by variant: a few suffice
+            _WORKER_VARIANTS.popitem(last=False)
+    return _WORKER_VARIANTS[variant]
+
+
+def _run_job(spec: str, variant: Variant | None, job: Job) -> int:
+    corpus = _corpus_for(variant)
+    coder = get_coder(spec)
+    if job[0] == "joint":
+        return coder.bits(corpus.serialize(job[1]))
+    return coder.conditional_bits(corpus.serialize(job[1]), corpus.serialize(job[2]))
+
+
+def _run_batch(batch: list) -> list[int]:
+    return [_run_job(*item) for item in batch]
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover  (not Linux)
+        return os.cpu_count() or 1
+
+
+def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run every job of the plan and return ``{(spec, variant, term): bits}``.
+
+    ``jobs=1`` runs in this process; more starts a process pool (forked workers inherit the corpus). Results do not
+    depend on it: each job is a deterministic function of its spec, variant and atoms, and sums are taken in the plan's
+    order.
+    ``progress(done_bytes, total_bytes)`` is called as jobs finish.
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    sizes = [_job_bytes(corpus, job) for _, _, job in the_plan.jobs]
+    results: dict = {}
+    done = 0
+    if jobs <= 1 or len(the_plan.jobs) <= 1:
+        _init_worker(corpus)
+        for item, size in zip(the_plan.jobs, sizes):
+            results[item] = _run_job(*item)
+            done += size
+            if progress:
+                progress(done, the_plan.bytes_to_compress)
+    else:
+        executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_init_worker, initargs=(corpus,))
+        try:
+            futures = {executor.submit(_run_batch, batch): (batch, nbytes)
+                       for batch, nbytes in _batches(the_plan.jobs, sizes, jobs)}
+            for future in as_completed(futures):
+                batch, nbytes = futures[future]
+                results.update(zip(batch, future.result()))
+                done += nbytes
+                if progress:
+                    progress(done, the_plan.bytes_to_compress)
+        finally:
+            executor.shutdown(cancel_futures=True)
+    return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
+            for key, parts in the_plan.recipe.items()}
+
+
+def _batches(items: list, sizes: list[int], workers: int):
+    """Group small jobs so that pool overhead stays small, while keeping ~8 batches per worker for balance."""
+    target = max(sum(sizes) // max(8 * workers, 1), 1)
+    batch, nbytes = [], 0
+    for item, size in zip(items, sizes):
+        batch.append(item)
+        nbytes += size
+        if nbytes >= target:
+            yield batch, nbytes
+            batch, nbytes = [], 0
+    if batch:
+        yield batch, nbytes

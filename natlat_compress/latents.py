@@ -1,0 +1,93 @@
+"""What a latent can be, and the baselines every report scores beside it.
+
+In a table a latent is one or more columns (their joint value). In a text corpus it is a string — from a file, a
+literal, or *discovered*: a zstd dictionary trained on the objects, i.e. the substrings they share. Baselines
+(THEORY.md §1): the empty latent (redundancy 0, mediation = TC(X)), a copy of one feature (mediation of the rest), and
+all of X (mediation 0, redundancy = what each feature adds to the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import zstandard
+
+from .corpus import TableCorpus, TextCorpus
+from .errors import CorpusError
+
+__all__ = ["Latent", "table_latent", "text_latent", "discover_latent", "baselines", "choose_features",
+           "LATENT_ATOM", "AGAINST_ATOM", "MAX_COPY_BASELINES"]
+
+LATENT_ATOM = "Λ"
+AGAINST_ATOM = "Λ'"
+MAX_COPY_BASELINES = 32
+DEFAULT_DICT_SIZE = 16 << 10
+
+
+@dataclass(frozen=True)
+class Latent:
+    """A candidate latent: a name for people, a spec for scripts, and the atoms it is made of."""
+
+    name: str
+    spec: str
+    atoms: frozenset
+    kind: str  # columns | string | discovered | empty | copy | all
+    nbytes: int | None = None
+
+    def describe(self) -> dict:
+        out = {"spec": self.spec, "name": self.name, "kind": self.kind}
+        if self.nbytes is not None:
+            out["bytes"] = self.nbytes
+        return out
+
+
+def table_latent(corpus: TableCorpus, columns: Sequence[str]) -> Latent:
+    """The joint value of ``columns`` as a latent."""
+    unknown = [c for c in columns if c not in corpus.columns]
+    if unknown:
+        raise CorpusError(f"unknown latent column {unknown[0]!r}; the columns are: {', '.join(corpus.names)}")
+    return Latent(",".join(columns), ",".join(columns), frozenset(columns), "columns")
+
+
+def text_latent(value: bytes, spec: str, atom: str = LATENT_ATOM, kind: str = "string") -> Latent:
+    return Latent(spec, spec, frozenset([atom]), kind, len(value))
+
+
+def discover_latent(corpus: TextCorpus, dict_size: int | None = None) -> bytes:
+    """A zstd dictionary trained on the objects: what they share, as one string (capped at ``dict_size`` bytes,
+    default the smaller of 16 KiB and a tenth of the corpus)."""
+    total = sum(len(v) for v in corpus.objects.values())
+    size = dict_size or max(min(DEFAULT_DICT_SIZE, total // 10), 256)
+    try:
+        return zstandard.train_dictionary(size, list(corpus.objects.values())).as_bytes()
+    except zstandard.ZstdError as exc:
+        raise CorpusError(f"cannot discover a latent from {corpus.n_items} objects ({total:,} bytes): {exc}; "
+                          f"give more or larger objects, or a latent with --latent-file/--latent-text") from None
+
+
+def choose_features(corpus, features: Sequence[str] | None, exclude: frozenset) -> list[str]:
+    """The feature atoms: the named ones, or every column/object not used by a latent. At least two are needed."""
+    if features:
+        unknown = [f for f in features if f not in corpus.names]
+        if unknown:
+            raise CorpusError(f"unknown feature {unknown[0]!r}; valid: {', '.join(corpus.names)}")
+        clash = [f for f in features if f in exclude]
+        if clash:
+            raise CorpusError(f"{clash[0]!r} is part of a latent and cannot also be a feature")
+        chosen = list(dict.fromkeys(features))
+    else:
+        chosen = [name for name in corpus.names if name not in exclude]
+    if len(chosen) < 2:
+        what = "no features are" if not chosen else "only one feature is"
+        raise CorpusError(f"{what} left beside the latent: natural-latent errors need at least two features")
+    return chosen
+
+
+def baselines(features: Sequence[str]) -> list[Latent]:
+    """The empty latent, copies of single features (all of them, or MAX_COPY_BASELINES evenly spaced), all of X."""
+    n = len(features)
+    step = max(1, -(-n // MAX_COPY_BASELINES))
+    copies = [Latent(f"copy of {f}", f"copy:{f}", frozenset([f]), "copy") for f in features[::step]]
+    return [Latent("empty", "empty", frozenset(), "empty"), *copies,
+            Latent("all of X", "all", frozenset(features), "all")]
