@@ -8,7 +8,6 @@ Theorem 1 check, the calibration replicates), lets the engine measure each once,
 from __future__ import annotations
 
 import os
-import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -19,7 +18,7 @@ from . import conditions as cond
 from .coders import get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, table_from_columns
 from .engine import Variant, evaluate, plan
-from .errors import CorpusError, ReachWarning
+from .errors import CorpusError
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
 
@@ -194,9 +193,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
         wanted += [(variant, term) for variant in boot_variants for term in boot_recorder.terms]
 
     lead = sorted(used)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ReachWarning)
-        the_plan = plan(wanted, corpus, coders, lead=lead)
+    the_plan = plan(wanted, corpus, coders, lead=lead)
     reach_warnings = _reach_warnings(the_plan, corpus, coders)
     if on_plan:
         on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
@@ -277,20 +274,15 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
 
 
 def _reach_warnings(the_plan, corpus, coders) -> list[str]:
-    """One warning per coder whose largest job exceeds its reach (also emitted as a ReachWarning)."""
+    """Warn once per coder whose largest job goes beyond its reach (workers, forked later, stay quiet)."""
     out = []
     for spec in coders:
-        coder = get_coder(spec)
         sizes = [(corpus.nbytes(job[1]), corpus.nbytes(job[2]) if job[0] == "cond" else 0)
                  for s, _, job in the_plan.jobs if s == spec]
-        reach = getattr(coder, "primed_reach", coder.reach) if corpus.kind == "text" else coder.reach
-        if reach is None or not sizes:
-            continue
-        n_data, n_given = max(sizes, key=sum)
-        if n_data + n_given > reach:
-            message = (f"{spec} sees {reach:,} bytes at a time but the largest term codes {n_data + n_given:,} bytes: "
-                       f"repeats farther apart than its reach are not found, so code lengths overestimate")
-            warnings.warn(message, ReachWarning, stacklevel=3)
+        coder = get_coder(spec)
+        message = coder.reach_message(*max(sizes, key=sum)) if sizes else None
+        if message:
+            coder.warn_reach(message)
             out.append(message)
     return out
 

@@ -102,17 +102,30 @@ class Coder(ABC):
     def _bits(self, data: bytes) -> int:
         return 8 * (len(self.compress(data)) - self.overhead_bytes)
 
-    def _check_reach(self, n_data: int, n_given: int) -> None:
-        if self.reach is None or self._warned_reach or n_data + n_given <= self.reach:
-            return
-        self._warned_reach = True
+    def reach_for(self, conditional: bool) -> int | None:
+        """How many bytes one call can see: unconditional, or data and given together."""
+        return self.reach
+
+    def reach_message(self, n_data: int, n_given: int = 0) -> str | None:
+        """Why a call on these sizes goes beyond the coder's reach, or None if it does not."""
+        reach = self.reach_for(n_given > 0)
+        if reach is None or n_data + n_given <= reach:
+            return None
         what = f"{n_data:,} bytes" if not n_given else f"{n_data:,} bytes given {n_given:,} bytes"
-        warnings.warn(
-            f"{self.spec} sees {self.reach:,} bytes at a time but was asked to code {what}: "
-            f"repeats farther apart than its reach are not found, so code lengths overestimate",
-            ReachWarning,
-            stacklevel=3,
-        )
+        return (f"{self.spec} sees {reach:,} bytes at a time but was asked to code {what}: "
+                f"repeats farther apart than its reach are not found, so code lengths overestimate")
+
+    def _check_reach(self, n_data: int, n_given: int) -> None:
+        if self._warned_reach:
+            return
+        message = self.reach_message(n_data, n_given)
+        if message:
+            self.warn_reach(message)
+
+    def warn_reach(self, message: str) -> None:
+        """Warn once per coder: later calls beyond reach stay quiet."""
+        self._warned_reach = True
+        warnings.warn(message, ReachWarning, stacklevel=4)
 
     # -- description -----------------------------------------------------------------------------------------------
     def describe(self) -> dict:

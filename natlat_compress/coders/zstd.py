@@ -68,10 +68,6 @@ class ZstdCoder(Coder):
         d = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG_LONG)
         return d.decompressobj().decompress(blob)
 
-    def conditional_bits(self, data: bytes, given: bytes) -> int:
-        # Priming widens the window beyond the level's own: check reach against the primed window instead.
-        reach, self.reach = self.reach, self.primed_reach
-        try:
-            return super().conditional_bits(data, given)
-        finally:
-            self.reach = reach
+    def reach_for(self, conditional: bool) -> int | None:
+        # Priming widens the window beyond the level's own.
+        return self.primed_reach if conditional else self.reach

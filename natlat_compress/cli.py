@@ -1,0 +1,253 @@
+"""The ``natlat`` command line: parses options, calls the library, renders. Nothing else happens here.
+
+Every expected failure — a :class:`NatlatError`, a usage error — becomes one line ``Error: ...`` on stderr and a
+non-zero exit, with no traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .axioms import axioms, ncd_matrix
+from .coders import FAMILIES, get_coder, is_available
+from .corpus import _read_bytes
+from .errors import NatlatError
+from .report import FORMATS, render, render_rows, score_rows, score_text, write_atomic
+from .score import DEFAULT_CODERS, score
+
+__all__ = ["cli", "main"]
+
+
+class NatlatGroup(click.Group):
+    """A group whose errors are one line: ``Error: ...``, exit 1 (bad input) or 2 (bad usage)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                result = super().main(args, prog_name or "natlat", complete_var, standalone_mode=False, **extra)
+            except click.UsageError as exc:
+                _fail(_usage_message(exc), 2)
+            except click.ClickException as exc:
+                _fail(exc.format_message(), exc.exit_code)
+            except NatlatError as exc:
+                _fail(str(exc), 1)
+            except (click.Abort, KeyboardInterrupt):
+                _fail("interrupted", 130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int):
+    click.echo("Error: " + " ".join(message.split()), err=True)
+    sys.exit(code)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    message = exc.format_message()
+    ctx = exc.ctx
+    if ctx is None:
+        return message
+    if isinstance(exc, click.NoSuchOption):
+        options = sorted(o for p in ctx.command.params if isinstance(p, click.Option) for o in p.opts)
+        return f"{message} (valid options: {', '.join(options)})"
+    if isinstance(ctx.command, click.Group) and "No such command" in message:
+        return f"{message} (valid commands: {', '.join(ctx.command.list_commands(ctx))})"
+    return message
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"Warning: {message}", err=True)
+
+
+def output_options(command):
+    """``--format table|json|csv`` and ``-o/--output FILE`` (written atomically), shared by every command."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                  help="Output format.")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                  help="Write the output to FILE (atomically) instead of standard output.")
+    @functools.wraps(command)
+    def wrapper(*args, fmt, output, **kwargs):
+        text = command(*args, fmt=fmt, **kwargs)
+        if output:
+            write_atomic(output, text + "\n")
+        else:
+            click.echo(text)
+
+    return wrapper
+
+
+class Progress:
+    """A progress bar on stderr that appears only once a run has lasted two seconds; silent with ``-s``."""
+
+    def __init__(self, silent: bool, label: str = "compressing", delay: float = 2.0) -> None:
+        self.silent, self.label, self.delay = silent, label, delay
+        self.start = time.monotonic()
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.silent or (self.bar is None and time.monotonic() - self.start < self.delay):
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
+                                         show_pos=False, show_percent=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _coders_option(default=DEFAULT_CODERS, multiple=True):
+    return click.option("--coder", "coders" if multiple else "coder", multiple=multiple,
+                        default=default if multiple else default[0], show_default=True,
+                        help="Coder spec (see `natlat coders`)" + ("; repeat for several." if multiple else "."))
+
+
+@click.group(cls=NatlatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="natlat")
+def cli():
+    """Compressors as a universal prior: code lengths in bits that estimate how natural a latent is."""
+
+
+@cli.command("coders")
+@output_options
+def coders_command(fmt):
+    """Every coder family: availability, conditioning method, reach and library version."""
+    rows = []
+    for family in FAMILIES.values():
+        row = {"name": family.name, "spec": family.syntax, "available": is_available(family)}
+        if row["available"] and family.name != "cmd":
+            coder = get_coder(family.default_spec)
+            row.update(default=coder.spec, conditioning=coder.method, reach_bytes=coder.reach,
+                       version=coder.library_version())
+        elif family.name == "cmd":
+            row.update(default=None, conditioning="concatenation", reach_bytes=None, version="the program's")
+        else:
+            row.update(default=None, conditioning=None, reach_bytes=None,
+                       version=f"pip install 'natlat_compress[{family.extra}]'")
+        row["description"] = family.description
+        rows.append(row)
+    return render_rows(rows, fmt)
+
+
+@cli.command("bits")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--given", type=click.Path(dir_okay=False), help="Condition on this file: C(FILE | GIVEN).")
+@_coders_option(multiple=False)
+@output_options
+def bits_command(file, given, coder, fmt):
+    """The code length of FILE, or of FILE given another file, in bits (no container)."""
+    the_coder = get_coder(coder)
+    data = _read_bytes(Path(file))
+    prior = _read_bytes(Path(given)) if given else b""
+    bits = the_coder.conditional_bits(data, prior) if given else the_coder.bits(data)
+    row = {"file": file, "given": given, "coder": the_coder.spec,
+           "conditioning": the_coder.method if given else None, "bytes": len(data), "bits": bits,
+           "bits_per_byte": bits / len(data) if data else None}
+    return render(row, fmt, rows=[row])
+
+
+@cli.command("axioms")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_coders_option(multiple=False)
+@click.option("--sizes", help="Comma-separated sizes in bytes (default: 1 KiB x 4^k up to the file size).")
+@output_options
+def axioms_command(file, coder, sizes, fmt):
+    """How far a coder is from a normal compressor on FILE at several sizes (bits; see `natlat_compress.axioms`)."""
+    data = _read_bytes(Path(file))
+    if not data:
+        raise NatlatError(f"{file} is empty")
+    try:
+        chosen = [int(s) for s in sizes.split(",")] if sizes else None
+    except ValueError:
+        raise NatlatError(f"--sizes takes whole numbers separated by commas; got {sizes!r}") from None
+    if chosen and min(chosen) < 1:
+        raise NatlatError("--sizes must be positive")
+    the_coder = get_coder(coder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # going past the reach is the point here; `within_reach` says where
+        rows = axioms(the_coder, data, chosen)
+    return render({"coder": the_coder.spec, "file": file, "reach_bytes": the_coder.reach, "rows": rows}, fmt,
+                  rows=rows)
+
+
+@cli.command("ncd")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_coders_option(multiple=False)
+@output_options
+def ncd_command(files, coder, fmt):
+    """The normalized compression distance of every pair of FILES (row file first, then column file)."""
+    the_coder = get_coder(coder)
+    matrix = ncd_matrix(the_coder, [_read_bytes(Path(f)) for f in files])
+    names = [Path(f).name for f in files]
+    rows = [{"file": name, **{other: round(v, 4) for other, v in zip(names, row)}} for name, row in zip(names, matrix)]
+    return render({"coder": the_coder.spec, "files": list(files), "matrix": matrix}, fmt, rows=rows)
+
+
+def _split_list(values) -> list[str]:
+    return [v for value in values for v in value.split(",") if v] if values else []
+
+
+@cli.command("score")
+@click.argument("corpus", required=False, type=click.Path())
+@click.option("--latent", "latent", multiple=True,
+              help="Table: a latent column (repeat for a joint latent). Texts: 'discover' trains a zstd dictionary.")
+@click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file.")
+@click.option("--latent-text", help="Texts: the latent string is this text.")
+@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b for tables, a file for texts.")
+@click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated).")
+@click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN.")
+@click.option("--field", help="JSONL: the field holding each object's text (default 'text').")
+@_coders_option()
+@click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0),
+              help="Tables: replicates of the permutation null for mediation.")
+@click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0),
+              help="Tables: bootstrap resamples of rows for 95% intervals.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the null and the bootstrap.")
+@click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("-s", "--silent", is_flag=True, help="No plan line and no progress bar on stderr.")
+@output_options
+def score_command(corpus, latent, latent_file, latent_text, against, features, split, field, coders, null, bootstrap,
+                  seed, jobs, silent, fmt):
+    """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
+
+    With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
+    """
+    given = [bool(latent), latent_file is not None, latent_text is not None]
+    if sum(given) > 1:
+        raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
+    chosen = (_read_bytes(Path(latent_file)) if latent_file is not None
+              else latent_text.encode("utf-8", "surrogateescape") if latent_text is not None
+              else (latent[0] if list(latent) == ["discover"] else list(latent)) if latent else None)
+    second = None
+    if against:
+        second = against if Path(against).is_file() else against.split(",")
+    progress = Progress(silent)
+
+    def announce(n_jobs: int, n_bytes: int) -> None:
+        if not silent:
+            click.echo(f"plan: {n_jobs:,} compressions of {n_bytes / 1e6:,.1f} MB in all", err=True)
+
+    try:
+        report = score(corpus, chosen, coders=coders, features=_split_list(features), against=second, split=split,
+                       field=field, null=null, bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress,
+                       on_plan=announce)
+    finally:
+        progress.close()
+    return render(report, fmt, rows=score_rows(report), text=score_text(report))
+
+
+def main(argv=None):
+    """The console script ``natlat``."""
+    cli.main(args=argv, prog_name="natlat")

@@ -1,0 +1,160 @@
+"""Rendering: one function for every listing (table, JSON, CSV), plus the readable form of a score report.
+
+JSON carries everything; tables are for people; CSV is one flat row per record. Files we write are written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+__all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "write_atomic", "fmt_bits"]
+
+FORMATS = ("table", "json", "csv")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename: never half a file."""
+    path = Path(path)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fmt_bits(value: float | None, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """A list of flat records as an aligned text table, a JSON list, or CSV with a header."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == "json":
+        return json.dumps(list(rows), indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().rstrip("\n")
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[j]) for row in cells]) for j, c in enumerate(columns)]
+    numeric = [all(_is_number(r.get(c)) for r in rows) for c in columns]
+    lines = ["  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(columns, widths, numeric))]
+    lines += ["  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(row, widths, numeric)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def render(data: Any, fmt: str, rows: Sequence[dict] | None = None, text: str | None = None) -> str:
+    """JSON of ``data``; CSV of ``rows``; the table: ``text`` if given, else ``rows`` aligned."""
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        return render_rows(rows or [], "csv")
+    return text if text is not None else render_rows(rows or [], "table")
+
+
+# -- score ------------------------------------------------------------------------------------------------------------
+VARIANT_LABELS = {"weak": "weak", "strong": "strong", "deterministic_all_but_one": "det. all-but-one",
+                  "deterministic_each": "det. each"}
+
+
+def _latent_rows(report: dict) -> Iterable[dict]:
+    n = report["corpus"]["n_items"]
+    for result in report["results"]:
+        entries = [(report["latent"]["name"], "candidate", result)] + [
+            (b["latent"], kind, b) for kind, b in result["baselines"].items()]
+        for name, role, s in entries:
+            yield {
+                "coder": result["coder"], "latent": name, "role": role,
+                "mediation_error": s["mediation_error"],
+                **{f"worst_{v}": s["worst_redundancy"][v]["bits"] for v in VARIANT_LABELS},
+                "latent_given_features": s["latent_given_features"],
+                "kolmogorov_mediation": s["kolmogorov_mediation"],
+                "weak_error": s["weak_error"], "weak_error_per_item": s["weak_error"] / n,
+            }
+
+
+def score_rows(report: dict) -> list[dict]:
+    """One flat record per coder and latent (the candidate, then its baselines): the CSV form of a score report."""
+    return list(_latent_rows(report))
+
+
+def score_text(report: dict) -> str:
+    """The readable form: per coder, the candidate beside its baselines, calibration, and a one-line verdict."""
+    corpus, latent = report["corpus"], report["latent"]
+    n = corpus["n_items"]
+    unit = "row" if corpus["kind"] == "table" else "object"
+    source = Path(corpus["source"]).name if corpus["source"] else corpus["kind"]
+    head = [f"natlat score: {source}{' (the embedded example)' if corpus['example'] else ''}: "
+            f"{n:,} {unit}s, {len(corpus['features'])} features; latent Λ = {latent['name']}"]
+    if corpus["example"]:
+        head.append("  (no corpus given: the 1984 House votes, with the party column Class as the candidate latent)")
+    head.append("All errors are code lengths in bits over the whole corpus; lower is more natural. "
+                f"weak error = mediation + worst weak redundancy; /{unit} divides by {n:,}.")
+    out = ["\n".join(head)]
+    rows = score_rows(report)
+    for result in report["results"]:
+        info = result["coder_info"]
+        reach = f"reach {info['reach_bytes']:,} bytes" if info["reach_bytes"] else "unbounded reach"
+        block = [f"{result['coder']}  ({info['conditioning']} conditioning, {reach})"]
+        table = [{"latent": r["latent"], "mediation": r["mediation_error"],
+                  **{VARIANT_LABELS[v]: r[f"worst_{v}"] for v in VARIANT_LABELS},
+                  "weak error": r["weak_error"], f"/{unit}": round(r["weak_error_per_item"], 3)}
+                 for r in rows if r["coder"] == result["coder"]]
+        block.append("worst redundancy per variant; the copy baseline is the best of "
+                     f"{result['baselines']['copy']['tried']} single-feature copies")
+        block.append(render_rows(table, "table"))
+        block.append(f"C(X) = {fmt_bits(result['features_bits'])} bits ({result['per_item']['features_bits']:.2f}/"
+                     f"{unit});  C(Λ|X) = {fmt_bits(result['latent_given_features'])};  "
+                     f"K-mediation C(Λ)+Σ C(X_i|Λ)-C(X) = {fmt_bits(result['kolmogorov_mediation'])}")
+        worst = {VARIANT_LABELS[v]: w["feature"] for v, w in result["worst_redundancy"].items()}
+        block.append("worst features: " + ", ".join(f"{k}: {v}" for k, v in worst.items()))
+        if "null" in result:
+            null = result["null"]
+            block.append(f"mediation null ({null['replicates']} shuffles within Λ, true mediation 0): "
+                         f"mean {fmt_bits(null['mean'])} ± {fmt_bits(null['std'])} → corrected mediation "
+                         f"{fmt_bits(null['corrected_mediation_error'])} bits "
+                         f"({null['corrected_mediation_error'] / n:.3f}/{unit})")
+        if "bootstrap" in result:
+            boot = result["bootstrap"]
+            block.append(f"95% bootstrap intervals ({boot['replicates']} resamples of rows): mediation "
+                         f"[{fmt_bits(boot['mediation_error']['low'])}, {fmt_bits(boot['mediation_error']['high'])}], "
+                         f"weak error [{fmt_bits(boot['weak_error']['low'])}, {fmt_bits(boot['weak_error']['high'])}]")
+        if "theorem1" in result:
+            t = result["theorem1"]
+            block.append(f"Theorem 1 against Λ' = {t['against']['name']}: C(Λ'|Λ) = {fmt_bits(t['estimate'])} "
+                         f"{'≤' if t['holds'] else '>'} {fmt_bits(t['bound'])} = I(X_A;X_B|Λ) + C(Λ'|X_A) + "
+                         f"C(Λ'|X_B) at A|B = {t['partition']}: {'holds' if t['holds'] else 'VIOLATED'}")
+        block.append("verdict: " + result["verdict"])
+        out.append("\n".join(block))
+    return "\n\n".join(out)

@@ -1,0 +1,42 @@
+"""Shared fixtures: the real data beside the project (../shared/data) and CLI helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from natlat_compress.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NATLAT_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+CANTERBURY = DATA / "text" / "canterbury"
+TABULAR = DATA / "tabular"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.fail(f"the shared data is missing: expected {DATA}")
+    return DATA
+
+
+def run(*args: str, expect: int | None = 0):
+    """Run the CLI in-process; check the exit code when ``expect`` is given."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    if expect is not None:
+        assert result.exit_code == expect, (result.exit_code, result.output, result.exception)
+    return result
+
+
+def assert_one_line_error(result) -> str:
+    """Bad input: a non-zero exit, exactly one line 'Error: ...' on stderr, no traceback."""
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return lines[0]
