@@ -13,6 +13,7 @@ __all__ = ["ZstdCoder"]
 MAX_WINDOW_LOG = 27
 MAX_WINDOW_LOG_LONG = 31
 LONG_WINDOW_LOG = 27  # what `zstd --long` uses
+MAX_TABLE_LOG = 24
 
 
 def _params(level: int, **overrides) -> zstandard.ZstdCompressionParameters:
@@ -24,8 +25,9 @@ def _params(level: int, **overrides) -> zstandard.ZstdCompressionParameters:
 class ZstdCoder(Coder):
     """zstd at LEVEL (negative levels are the fast ones); ``long`` enables long-distance matching with a 128 MiB window.
 
-    Conditioning is primed: the given string becomes a raw-content dictionary and the window is widened to cover
-    |given| + |data| (up to 2^27 bytes, 2^31 in long mode).
+    Conditioning is primed: the given string becomes a raw-content dictionary, and the window and match-finder tables
+    are widened to cover |given| + |data| (the window up to 2^27 bytes, 2^31 in long mode; tables up to 2^24 entries),
+    so that all of the given string can be found.
     """
 
     family = "zstd"
@@ -57,7 +59,13 @@ class ZstdCoder(Coder):
     def _primed_params(self, n_data: int, n_given: int):
         need = max(self.params.window_log, (n_data + n_given - 1).bit_length())
         window_log = min(need, MAX_WINDOW_LOG_LONG if self.long else MAX_WINDOW_LOG)
-        return _params(self.level, source_size=n_data, dict_size=n_given, window_log=window_log, enable_ldm=self.long)
+        level = _params(self.level, source_size=n_data + n_given, enable_ldm=self.long)
+        # The match-finder tables grow with the window: with the level's own (2^13..2^17 entries at levels <= 3) a
+        # dictionary of megabytes is overwritten before the data is read, and its far end is never found.
+        # Capped at 2^24 entries (64 MiB).
+        tables = min(window_log, MAX_TABLE_LOG)
+        return _params(self.level, source_size=n_data + n_given, window_log=window_log, enable_ldm=self.long,
+                       hash_log=max(level.hash_log, tables), chain_log=max(level.chain_log, tables))
 
     def compress_given(self, data: bytes, given: bytes) -> bytes:
         dictionary = zstandard.ZstdCompressionDict(given, dict_type=zstandard.DICT_TYPE_RAWCONTENT)

@@ -1,0 +1,137 @@
+"""Reading tables and texts exactly, and serialising feature subsets unambiguously."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from natlat_compress.corpus import load_corpus, load_table, load_texts, table_from_columns
+from natlat_compress.errors import CorpusError
+
+from .conftest import CANTERBURY, TABULAR
+
+
+def parse_serialisation(blob: bytes) -> list[list[bytes]]:
+    """The inverse of TableCorpus.serialize: rows end at unescaped 0x1E, cells at unescaped 0x1F."""
+    rows, row, cell, i = [], [], bytearray(), 0
+    while i < len(blob):
+        byte = blob[i]
+        if byte == 0x1B:
+            cell.append(blob[i + 1])
+            i += 2
+            continue
+        if byte in (0x1E, 0x1F):
+            row.append(bytes(cell))
+            cell = bytearray()
+            if byte == 0x1E:
+                rows.append(row)
+                row = []
+        else:
+            cell.append(byte)
+        i += 1
+    return rows
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.binary(max_size=6), min_size=3, max_size=3), min_size=1, max_size=30))
+def test_serialisation_is_unambiguous(rows):
+    table = table_from_columns({f"c{j}": [r[j].decode("latin-1") for r in rows] for j in range(3)})
+    # Cells become categories through str(): compare what went in as text.
+    blob = table.serialize(["c2", "c0"])
+    back = parse_serialisation(blob)
+    assert back == [[r[2].decode("latin-1").encode(), r[0].decode("latin-1").encode()] for r in rows]
+    assert table.nbytes(["c2", "c0"]) == len(blob)
+
+
+def test_house_votes_reads_as_the_file_says():
+    table = load_table(TABULAR / "house-votes-84.csv")
+    assert table.n_items == 435 and len(table.names) == 17
+    assert sorted(table.columns["Class"].categories) == [b"democrat", b"republican"]
+    assert sorted(table.columns["crime"].categories) == [b"?", b"n", b"y"]  # '?' is a value of its own
+    first = parse_serialisation(table.serialize(["Class", "handicapped-infants"]))[0]
+    assert first == [b"republican", b"n"]
+
+
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_quotes_empty_cells_and_sniffed_delimiters(tmp_path):
+    for delimiter in [",", ";", "\t", "|"]:
+        text = f'a{delimiter}b{delimiter}c\n"x{delimiter}y"{delimiter}{delimiter}?\n1{delimiter}2{delimiter}3\n'
+        table = load_table(write(tmp_path, "t.txt", text.encode()))
+        assert table.names == ["a", "b", "c"], delimiter
+        assert parse_serialisation(table.serialize(["a", "b", "c"]))[0] == [f"x{delimiter}y".encode(), b"", b"?"]
+
+
+def test_odd_bytes_are_kept_exactly(tmp_path):
+    path = write(tmp_path, "t.csv", b"a,b\n\xff\xfe,x\x00y\nplain,z\n")
+    table = load_table(path)
+    assert parse_serialisation(table.serialize(["a", "b"]))[0] == [b"\xff\xfe", b"x\x00y"]
+
+
+def test_duplicate_column_names_are_numbered(tmp_path):
+    table = load_table(write(tmp_path, "t.csv", b"a,a,b,a\n1,2,3,4\n"))
+    assert table.names == ["a", "a.2", "b", "a.3"]
+
+
+def test_a_ten_megabyte_field(tmp_path):
+    big = b"z" * 10_000_000
+    table = load_table(write(tmp_path, "t.csv", b"a,b\n" + big + b",1\nq,2\n"))
+    assert table.columns["a"].categories[1] == big
+    assert table.nbytes(["a"]) == 10_000_000 + 1 + 2
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "empty"), (b"  \n", "empty"), (b"a,b,c\n", "header and no rows"), (b"a,b\n1,2\n3\n", "data row 2 has 1"),
+])
+def test_bad_tables(tmp_path, content, words):
+    with pytest.raises(CorpusError, match=re.escape(words)):
+        load_table(write(tmp_path, "t.csv", content))
+
+
+def test_texts_from_a_directory_and_splits(tmp_path):
+    corpus = load_texts(CANTERBURY)
+    assert corpus.names == ["alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt"]
+    path = write(tmp_path, "doc.txt", b"one\ntwo\n\nthree\n\n\nfour")
+    assert list(load_texts(path, "lines").objects.values()) == [b"one", b"two", b"three", b"four"]
+    assert list(load_texts(path, "paragraphs").objects.values()) == [b"one\ntwo", b"three", b"\nfour"]
+    assert [len(v) for v in load_texts(path, "bytes:10").objects.values()] == [10, 10, 1]
+    assert list(load_texts(path, "regex:t[wh]").objects.values()) == [b"one\n", b"o\n\n", b"ree\n\n\nfour"]
+
+
+def test_jsonl(tmp_path):
+    path = write(tmp_path, "d.jsonl", b'{"text": "a"}\n\n{"text": "b", "body": {"x": 1}}\n')
+    assert list(load_texts(path).objects.values()) == [b"a", b"b"]
+    with pytest.raises(CorpusError, match="no field 'body'"):
+        load_texts(path, field="body")
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p / "missing", "no such file"),
+    (lambda p: (p / "empty").mkdir() or p / "empty", "has no files"),
+    (lambda p: write(p, "one.txt", b"just one text"), "--split"),
+    (lambda p: write(p, "bad.jsonl", b"{not json\n"), "not JSON"),
+])
+def test_bad_texts(tmp_path, make, words):
+    with pytest.raises(CorpusError, match=re.escape(words)):
+        load_corpus(make(tmp_path))
+
+
+def test_bad_split(tmp_path):
+    path = write(tmp_path, "doc.txt", b"abc")
+    for split in ["words", "bytes:0", "regex:("]:
+        with pytest.raises(CorpusError, match="split"):
+            load_texts(path, split)
+
+
+def test_serialisation_is_vectorised_and_linear():
+    rng = np.random.default_rng(0)
+    table = table_from_columns({f"c{j}": rng.integers(0, 3, 200_000) for j in range(3)})
+    assert len(table.serialize(table.names)) == 200_000 * 3 * 2
