@@ -37,6 +37,9 @@ TABLE_SUFFIXES = {".csv", ".tsv", ".tab"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
 
+_TO_STR = np.frompyfunc(str, 1, 1)
+
+
 def _escape(value: bytes) -> bytes:
     return _ESCAPED.sub(lambda m: b"\x1b" + m.group(0), value)
 
@@ -64,7 +67,12 @@ class Column:
 
     @classmethod
     def from_values(cls, values: Sequence[str] | np.ndarray) -> "Column":
-        uniques, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        # Python str objects throughout: numpy's fixed-width str dtype would drop a cell's trailing NUL bytes.
+        cells = np.asarray(values, dtype=object)
+        if cells.ndim != 1:
+            cells = np.array(list(values) + [None], dtype=object)[:-1]  # keep sequences as single cells
+        cells = _TO_STR(cells).astype(object)
+        uniques, codes = np.unique(cells, return_inverse=True)
         return cls(codes.astype(np.int32).ravel(), [u.encode("utf-8", "surrogateescape") for u in uniques.tolist()])
 
     @property

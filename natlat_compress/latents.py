@@ -23,6 +23,7 @@ LATENT_ATOM = "Λ"
 AGAINST_ATOM = "Λ'"
 MAX_COPY_BASELINES = 32
 DEFAULT_DICT_SIZE = 16 << 10
+TRAINING_PIECE = 4096
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,27 @@ def discover_latent(corpus: TextCorpus, dict_size: int | None = None) -> bytes:
     default the smaller of 16 KiB and a tenth of the corpus)."""
     total = sum(len(v) for v in corpus.objects.values())
     size = dict_size or max(min(DEFAULT_DICT_SIZE, total // 10), 256)
+    # The trainer wants many small samples: long objects are cut into pieces (what is shared stays shared).
+    pieces = [obj[i:i + TRAINING_PIECE] for obj in corpus.objects.values() for i in range(0, len(obj), TRAINING_PIECE)]
     try:
-        return zstandard.train_dictionary(size, list(corpus.objects.values())).as_bytes()
+        return zstandard.train_dictionary(size, pieces).as_bytes()
     except zstandard.ZstdError as exc:
         raise CorpusError(f"cannot discover a latent from {corpus.n_items} objects ({total:,} bytes): {exc}; "
                           f"give more or larger objects, or a latent with --latent-file/--latent-text") from None
 
 
-def choose_features(corpus, features: Sequence[str] | None, exclude: frozenset) -> list[str]:
-    """The feature atoms: the named ones, or every column/object not used by a latent. At least two are needed."""
+def choose_features(corpus, features: Sequence[str] | None, exclude: frozenset, forbid: frozenset) -> list[str]:
+    """The feature atoms: the named ones, or every column/object not in ``exclude`` (the latents' atoms).
+
+    Named features may not overlap ``forbid`` (the candidate latent's atoms). At least two are needed.
+    """
     if features:
         unknown = [f for f in features if f not in corpus.names]
         if unknown:
             raise CorpusError(f"unknown feature {unknown[0]!r}; valid: {', '.join(corpus.names)}")
-        clash = [f for f in features if f in exclude]
+        clash = [f for f in features if f in forbid]
         if clash:
-            raise CorpusError(f"{clash[0]!r} is part of a latent and cannot also be a feature")
+            raise CorpusError(f"{clash[0]!r} is part of the latent and cannot also be a feature")
         chosen = list(dict.fromkeys(features))
     else:
         chosen = [name for name in corpus.names if name not in exclude]

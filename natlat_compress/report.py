@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "write_atomic", "fmt_bits"]
+__all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "write_atomic", "fmt_bits", "fmt_rate"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -37,6 +37,11 @@ def fmt_bits(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return f"{value:,.{digits}f}"
+
+
+def fmt_rate(value: float) -> str:
+    """A per-row or per-object figure: three decimals while small, whole numbers once large."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
 def _cell(value: Any) -> str:
@@ -71,6 +76,8 @@ def render_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = 
 
 
 def _is_number(value: Any) -> bool:
+    if isinstance(value, str):  # pre-formatted figures align like numbers
+        return value.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
@@ -129,12 +136,12 @@ def score_text(report: dict) -> str:
         block = [f"{result['coder']}  ({info['conditioning']} conditioning, {reach})"]
         table = [{"latent": r["latent"], "mediation": r["mediation_error"],
                   **{VARIANT_LABELS[v]: r[f"worst_{v}"] for v in VARIANT_LABELS},
-                  "weak error": r["weak_error"], f"/{unit}": round(r["weak_error_per_item"], 3)}
+                  "weak error": r["weak_error"], f"/{unit}": fmt_rate(r["weak_error_per_item"])}
                  for r in rows if r["coder"] == result["coder"]]
         block.append("worst redundancy per variant; the copy baseline is the best of "
                      f"{result['baselines']['copy']['tried']} single-feature copies")
         block.append(render_rows(table, "table"))
-        block.append(f"C(X) = {fmt_bits(result['features_bits'])} bits ({result['per_item']['features_bits']:.2f}/"
+        block.append(f"C(X) = {fmt_bits(result['features_bits'])} bits ({fmt_rate(result['per_item']['features_bits'])}/"
                      f"{unit});  C(Λ|X) = {fmt_bits(result['latent_given_features'])};  "
                      f"K-mediation C(Λ)+Σ C(X_i|Λ)-C(X) = {fmt_bits(result['kolmogorov_mediation'])}")
         worst = {VARIANT_LABELS[v]: w["feature"] for v, w in result["worst_redundancy"].items()}
@@ -144,7 +151,7 @@ def score_text(report: dict) -> str:
             block.append(f"mediation null ({null['replicates']} shuffles within Λ, true mediation 0): "
                          f"mean {fmt_bits(null['mean'])} ± {fmt_bits(null['std'])} → corrected mediation "
                          f"{fmt_bits(null['corrected_mediation_error'])} bits "
-                         f"({null['corrected_mediation_error'] / n:.3f}/{unit})")
+                         f"({fmt_rate(null['corrected_mediation_error'] / n)}/{unit})")
         if "bootstrap" in result:
             boot = result["bootstrap"]
             block.append(f"95% bootstrap intervals ({boot['replicates']} resamples of rows): mediation "

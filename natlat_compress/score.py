@@ -19,6 +19,7 @@ from .coders import get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, table_from_columns
 from .engine import Variant, evaluate, plan
 from .errors import CorpusError
+from .report import fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
 
@@ -168,7 +169,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
     if against is not None:
         corpus, second = _resolve_latent(corpus, against, AGAINST_ATOM)
     used = main.atoms | (second.atoms if second else frozenset())
-    names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset())
+    names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
     X = [frozenset([f]) for f in names]
     candidates = [main, *baselines(names)]
 
@@ -292,7 +293,8 @@ def _verdict(latent: Latent, result: dict, n: int, kind: str) -> str:
     mine = result["weak_error"]
     rivals = [(b["latent"], b["weak_error"]) for b in result["baselines"].values()]
     rival, theirs = min(rivals, key=lambda r: r[1])
-    numbers = f"{mine:,.0f} bits ({mine / n:.3f}/{unit}) against {theirs:,.0f} ({theirs / n:.3f}/{unit}) for {rival}"
+    numbers = (f"{mine:,.0f} bits ({fmt_rate(mine / n)}/{unit}) against {theirs:,.0f} ({fmt_rate(theirs / n)}/{unit}) "
+               f"for {rival}")
     if mine < theirs:
         return f"{latent.name} is more natural than every baseline under {result['coder']}: weak error {numbers}."
     return f"{latent.name} is not more natural than the baseline '{rival}' under {result['coder']}: weak error {numbers}."
