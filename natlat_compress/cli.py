@@ -21,6 +21,7 @@ from .corpus import _read_bytes
 from .errors import NatlatError
 from .report import FORMATS, render, render_rows, score_rows, score_text, write_atomic
 from .score import DEFAULT_CODERS, score
+from .synthetic import write_source
 
 __all__ = ["cli", "main"]
 
@@ -246,6 +247,24 @@ def score_command(corpus, latent, latent_file, latent_text, against, features, s
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))
+
+
+@cli.command("synth")
+@click.argument("name")
+@click.option("--rows", default=20000, show_default=True, type=click.IntRange(1), help="Rows to draw.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the draw.")
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for NAME.csv and NAME.truth.json.")
+@output_options
+def synth_command(name, rows, seed, out_dir, fmt):
+    """Draw a latent-class source NAME and write its table and the exact truth of every quantity `score` reports.
+
+    Sources: noisy_copies, direct_dependence, one_feature_latent, unequal_noise, dirichlet_emissions,
+    deterministic_latent.
+    """
+    csv_path, truth_path = write_source(name, rows, seed, out_dir)
+    row = {"source": name, "rows": rows, "seed": seed, "table": str(csv_path), "truth": str(truth_path)}
+    return render(row, fmt, rows=[row])
 
 
 def main(argv=None):

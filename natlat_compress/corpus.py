@@ -96,6 +96,16 @@ class TableCorpus:
         self.n_items = len(next(iter(columns.values())).codes)
         # Per column: every category's escaped bytes followed by the field end, laid end to end, for vectorised copying.
         self._cells = {name: self._cell_table(col) for name, col in columns.items()}
+        self._symbols = None
+
+    def symbols(self):
+        """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
+        if self._symbols is None:
+            from .coders.models import SymbolColumns
+
+            self._symbols = SymbolColumns({name: (col.codes.astype(np.int64), col.cardinality)
+                                           for name, col in self.columns.items()})
+        return self._symbols
 
     @staticmethod
     def _cell_table(col: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

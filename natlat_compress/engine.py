@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .coders import PRIMED, get_coder
+from .coders import MODEL, PRIMED, get_coder
 
 __all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs"]
 
@@ -88,6 +88,8 @@ def _jobs_for(term: Term, kind: str, method: str, order: Callable) -> list[tuple
     if not target:
         return []
     given = order(term.given)
+    if method == MODEL:  # model coders condition directly, on columns
+        return [(1, ("cond", order(target), given))]
     if not given:
         return [(1, ("joint", order(target)))]
     if kind == "table":
@@ -156,16 +158,29 @@ def _corpus_for(variant: Variant | None):
     return _WORKER_VARIANTS[variant]
 
 
-def _run_job(spec: str, variant: Variant | None, job: Job) -> int:
+def _run_unit(spec: str, variant: Variant | None, jobs: list[Job]) -> list[float]:
+    """Evaluate a unit: one byte job, or a model coder's jobs that share one target (and so their work)."""
     corpus = _corpus_for(variant)
     coder = get_coder(spec)
+    if coder.reads == "symbols":
+        return coder.symbol_bits_many(corpus.symbols(), jobs[0][1], [job[2] for job in jobs])
+    (job,) = jobs
     if job[0] == "joint":
-        return coder.bits(corpus.serialize(job[1]))
-    return coder.conditional_bits(corpus.serialize(job[1]), corpus.serialize(job[2]))
+        return [coder.bits(corpus.serialize(job[1]))]
+    return [coder.conditional_bits(corpus.serialize(job[1]), corpus.serialize(job[2]))]
 
 
-def _run_batch(batch: list) -> list[int]:
-    return [_run_job(*item) for item in batch]
+def _run_batch(batch: list) -> list[list[float]]:
+    return [_run_unit(*unit) for unit in batch]
+
+
+def _units(jobs: list) -> list[tuple[str, Variant | None, list[Job]]]:
+    """Byte jobs one by one; a model coder's jobs grouped by (variant, target)."""
+    units: dict = {}
+    for spec, variant, job in jobs:
+        key = (spec, variant, job[1]) if get_coder(spec).reads == "symbols" else (spec, variant, job)
+        units.setdefault(key, (spec, variant, []))[2].append(job)
+    return list(units.values())
 
 
 def default_jobs() -> int:
@@ -186,28 +201,33 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
     ``progress(done_bytes, total_bytes)`` is called as jobs finish.
     """
     jobs = default_jobs() if jobs is None else jobs
-    sizes = [_job_bytes(corpus, job) for _, _, job in the_plan.jobs]
+    units = _units(the_plan.jobs)
+    sizes = [sum(_job_bytes(corpus, job) for job in unit[2]) for unit in units]
     results: dict = {}
     done = 0
-    if jobs <= 1 or len(the_plan.jobs) <= 1:
+
+    def record(unit, values, nbytes):
+        nonlocal done
+        spec, variant, unit_jobs = unit
+        results.update(((spec, variant, job), value) for job, value in zip(unit_jobs, values))
+        done += nbytes
+        if progress:
+            progress(done, the_plan.bytes_to_compress)
+
+    if jobs <= 1 or len(units) <= 1:
         _init_worker(corpus)
-        for item, size in zip(the_plan.jobs, sizes):
-            results[item] = _run_job(*item)
-            done += size
-            if progress:
-                progress(done, the_plan.bytes_to_compress)
+        for unit, size in zip(units, sizes):
+            record(unit, _run_unit(*unit), size)
     else:
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_init_worker, initargs=(corpus,))
         try:
-            futures = {executor.submit(_run_batch, batch): (batch, nbytes)
-                       for batch, nbytes in _batches(the_plan.jobs, sizes, jobs)}
+            futures = {executor.submit(_run_batch, batch): (batch, batch_sizes)
+                       for batch, batch_sizes in _batches(units, sizes, jobs)}
             for future in as_completed(futures):
-                batch, nbytes = futures[future]
-                results.update(zip(batch, future.result()))
-                done += nbytes
-                if progress:
-                    progress(done, the_plan.bytes_to_compress)
+                batch, batch_sizes = futures[future]
+                for unit, values, size in zip(batch, future.result(), batch_sizes):
+                    record(unit, values, size)
         finally:
             executor.shutdown(cancel_futures=True)
     return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
@@ -215,14 +235,14 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
 
 
 def _batches(items: list, sizes: list[int], workers: int):
-    """Group small jobs so that pool overhead stays small, while keeping ~8 batches per worker for balance."""
+    """Group small units so that pool overhead stays small, while keeping ~8 batches per worker for balance."""
     target = max(sum(sizes) // max(8 * workers, 1), 1)
-    batch, nbytes = [], 0
+    batch, batch_sizes = [], []
     for item, size in zip(items, sizes):
         batch.append(item)
-        nbytes += size
-        if nbytes >= target:
-            yield batch, nbytes
-            batch, nbytes = [], 0
+        batch_sizes.append(size)
+        if sum(batch_sizes) >= target:
+            yield batch, batch_sizes
+            batch, batch_sizes = [], []
     if batch:
-        yield batch, nbytes
+        yield batch, batch_sizes

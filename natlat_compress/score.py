@@ -8,6 +8,7 @@ Theorem 1 check, the calibration replicates), lets the engine measure each once,
 from __future__ import annotations
 
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -164,6 +165,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
     coders = list(dict.fromkeys(coders))
     for spec in coders:
         get_coder(spec)  # unknown specs fail before any work
+    runs = {spec: _runnable_spec(spec, corpus) for spec in coders}  # model coders on texts fall back
     corpus, main = _resolve_latent(corpus, latent, LATENT_ATOM)
     second = None
     if against is not None:
@@ -194,8 +196,12 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
         wanted += [(variant, term) for variant in boot_variants for term in boot_recorder.terms]
 
     lead = sorted(used)
-    the_plan = plan(wanted, corpus, coders, lead=lead)
-    reach_warnings = _reach_warnings(the_plan, corpus, coders)
+    the_plan = plan(wanted, corpus, list(dict.fromkeys(runs.values())), lead=lead)
+    reach_warnings = _reach_warnings(the_plan, corpus, list(dict.fromkeys(runs.values())))
+    fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
+                 f"model available" for spec, run in runs.items() if run != spec]
+    for message in fallbacks:
+        warnings.warn(message, UserWarning, stacklevel=2)
     if on_plan:
         on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
     values = evaluate(the_plan, corpus, jobs=jobs, progress=progress)
@@ -211,14 +217,14 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
     latents_by_label = {"Λ": main.atoms} | ({"Λ'": second.atoms} if second else {})
     results = []
     for spec in coders:
-        C = table(spec)
+        C = table(runs[spec])
         est = _estimates(C, X, main.atoms)
         summary = _summary(est, names)
         main_terms = cond.Recorder()
         _estimates(main_terms, X, main.atoms)
         result = {
             "coder": spec,
-            "coder_info": get_coder(spec).describe(),
+            "coder_info": get_coder(runs[spec]).describe() | ({"fallback_for": spec} if runs[spec] != spec else {}),
             **{k: summary[k] for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation")},
             "redundancy_errors": {variant: dict(zip(names, vals)) for variant, vals in est["redundancy"].items()},
             "worst_redundancy": summary["worst_redundancy"],
@@ -240,12 +246,12 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
         result["baselines"] = {"empty": base["empty"][0], "copy": {**best_copy, "tried": len(base["copy"])},
                                "all": base["all"][0]}
         if null_variants:
-            draws = [cond.mediation_error(table(spec, v), X, main.atoms) for v in null_variants]
+            draws = [cond.mediation_error(table(runs[spec], v), X, main.atoms) for v in null_variants]
             result["null"] = {"replicates": len(draws), "mean": float(np.mean(draws)),
                               "std": float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0,
                               "corrected_mediation_error": result["mediation_error"] - float(np.mean(draws))}
         if boot_variants:
-            draws = [_summary(_estimates(table(spec, v), X, main.atoms), names) for v in boot_variants]
+            draws = [_summary(_estimates(table(runs[spec], v), X, main.atoms), names) for v in boot_variants]
             result["bootstrap"] = {"replicates": len(draws), "level": 0.95, **{
                 key: _interval([d[key] for d in draws])
                 for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error")},
@@ -269,9 +275,18 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
         "latent": main.describe(),
         "plan": {"jobs": len(the_plan.jobs), "bytes_to_compress": the_plan.bytes_to_compress,
                  "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants), "seed": seed},
-        "warnings": reach_warnings,
+        "warnings": fallbacks + reach_warnings,
         "results": results,
     }
+
+
+def _runnable_spec(spec: str, corpus) -> str:
+    """The spec itself, or for a model coder on a text corpus the best byte-level model installed."""
+    if corpus.kind == "table" or get_coder(spec).reads == "bytes":
+        return spec
+    from .coders import FAMILIES, is_available
+
+    return "ppmd:6" if is_available(FAMILIES["ppmd"]) else "lzma:9e"
 
 
 def _reach_warnings(the_plan, corpus, coders) -> list[str]:

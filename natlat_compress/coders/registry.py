@@ -1,7 +1,8 @@
 """The one registry of coders: spec strings in, coder objects out.
 
 A spec is ``FAMILY[:ARGS]``: ``zlib:9``, ``bz2:9``, ``lzma:9e``, ``zstd:19``, ``zstd:-5``, ``zstd:19:long``, ``lz4``,
-``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``cmd:xz -9e -c``. A family without arguments takes its default level.
+``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``cmd:xz -9e -c``, and the model coders ``model``, ``model:kt``,
+``model:nb`` (which read symbol tables). A family without arguments takes its default level.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def _ppmd(args: str) -> Coder:
     return PpmdCoder(_int_in(order, 2, 64, "order", "ppmd"), _int_in(mem or "16", 1, 4096, "memory in MiB", "ppmd"))
 
 
+def _model(args: str) -> Coder:
+    from .models import ModelCoder
+
+    member = {"": "mixture", "kt": "kt", "nb": "nb"}.get(args)
+    if member is None:
+        raise SpecError(f"model takes 'model', 'model:kt' or 'model:nb'; got 'model:{args}'")
+    return ModelCoder(member)
+
+
 def _cmd(args: str) -> Coder:
     from .external import CommandCoder
 
@@ -106,6 +116,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("brotli", "brotli:0-11", "brotli:11", _brotli, "brotli, 16 MiB window", "brotli", "brotli"),
     Family("ppmd", "ppmd:ORDER[:MEM_MIB]", "ppmd:6", _ppmd, "PPMd variant H, ORDER 2..64", "pyppmd", "ppmd"),
     Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
+    Family("model", "model | model:kt | model:nb", "model", _model,
+           "sequential Bayesian codes over table columns (KT, naive Bayes, their mixture)"),
 ]}
 
 
