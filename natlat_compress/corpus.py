@@ -97,6 +97,7 @@ class TableCorpus:
         # Per column: every category's escaped bytes followed by the field end, laid end to end, for vectorised copying.
         self._cells = {name: self._cell_table(col) for name, col in columns.items()}
         self._symbols = None
+        self._column_bytes: dict[str, int] = {}
 
     def symbols(self):
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
@@ -130,7 +131,10 @@ class TableCorpus:
 
     def nbytes(self, atoms: Sequence[str]) -> int:
         """The length of :meth:`serialize` of these atoms, without building it."""
-        return int(sum(self._cells[a][2][self.columns[a].codes].sum() for a in atoms))
+        for a in atoms:
+            if a not in self._column_bytes:
+                self._column_bytes[a] = int(self._cells[a][2][self.columns[a].codes].sum())
+        return sum(self._column_bytes[a] for a in atoms)
 
     def serialize(self, atoms: Sequence[str]) -> bytes:
         """The columns ``atoms`` row by row: each row's cells in the given order, each ended by 0x1F, rows by 0x1E.

@@ -11,14 +11,20 @@ Members (each is also a coder of its own):
   exchangeable, so its sequential code length has a closed form in the final counts (THEORY.md §3):
   ``Σ_c [log Γ(N_c + K/2) − log Γ(K/2) − Σ_a (log Γ(n_ca + ½) − log Γ(½))]``, computed from ``bincount`` and
   cumulative log tables — no sort, no loop over rows.
-* ``model:nb`` — naive Bayes: ``P(a | g) ∝ P(a) ∏_j P(g_j | a)``, every factor a KT estimate from earlier rows. It
-  stays accurate when the joint context space is far larger than the number of rows (one factor per given column).
+* ``model:nb`` — naive Bayes: ``P(a | g) ∝ P(a) ∏_j P(g_j | a)``, every factor a KT estimate from earlier rows,
+  refreshed at block starts (every row at first, then blocks 5 % longer than the rows before them: one table lookup per
+  row instead of a sort). It stays accurate when the joint context space is far larger than the number of rows.
   Leaving one given column out subtracts its factor: the n leave-one-out terms cost one pass, not n refits.
-* ``model`` — the Bayesian mixture, uniform prior over a class fixed by the link's shape: the marginal, KT given each
-  single given column, KT given each pair of them, and (for one-column targets) naive Bayes over all of them. Its code
-  length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all singles, the pair of the two best singles,
-  naive Bayes): members left out only add probability, so Kraft's inequality holds, and the length is at most the best
-  member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
+* latent-class models (a mixture of products over H hidden classes, a member of ``model`` only) for several columns
+  coded together, prequential: rows [s, 2s) are coded with parameters fitted by EM on rows [0, s) only, the first 64 rows by
+  KT per column. It is what describes a table whose columns share a cause that is not among them.
+* ``model`` — the Bayesian mixture, uniform prior over a class fixed by the term's shape. Per link: the marginal, KT
+  given each single given column, KT given each pair of them, and (for one-column targets) naive Bayes over all of
+  them when there are two or more. For several columns with nothing given: the chain of those link mixtures, and latent-class models with
+  H = 2, 4, 8, 16. Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all singles, the pair
+  of the two best singles, naive Bayes, the latent-class models): members left out only add probability, so Kraft's
+  inequality holds, and the length is at most the best member's plus ``log2 M`` — the finite-class version of the
+  Solomonoff mixture.
 """
 
 from __future__ import annotations
@@ -31,9 +37,14 @@ import numpy as np
 
 from .base import MODEL, Coder
 
-__all__ = ["ModelCoder", "kt_bits", "nb_bits", "SymbolColumns"]
+__all__ = ["ModelCoder", "kt_bits", "nb_bits", "latent_class_bits", "SymbolColumns"]
 
 LN2 = math.log(2.0)
+LATENT_CLASS_SIZES = (2, 4, 8, 16)
+LC_FIRST_BLOCK = 64
+LC_EM_ITERATIONS = 20  # the first fit; later fits start from the previous one
+LC_WARM_ITERATIONS = 5
+NB_BLOCK_GROWTH = 1.05
 
 
 class SymbolColumns:
@@ -88,30 +99,37 @@ def kt_bits(target: np.ndarray, k: int, context: np.ndarray | None = None, n_con
     return float(nats / LN2)
 
 
-def _counts_before(group: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
-    """``out[t, a]`` = the number of rows s < t with ``group[s] == group[t]`` and ``target[s] == a``. O(n·k)."""
-    n = len(target)
-    order = np.argsort(group, kind="stable")
-    onehot = np.zeros((n, k), dtype=np.int32)
-    onehot[np.arange(n), target[order]] = 1
-    running = np.cumsum(onehot, axis=0) - onehot  # exclusive, in group order
-    sorted_group = group[order]
-    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    first = np.repeat(starts, np.diff(np.r_[starts, n]))
-    out = np.empty_like(running)
-    out[order] = running - running[first]
-    return out
+def block_starts(n: int, growth: float = NB_BLOCK_GROWTH) -> np.ndarray:
+    """Row indices where naive-Bayes statistics are refreshed: every row at first, then blocks growing by ``growth``."""
+    starts = [0]
+    while starts[-1] < n:
+        starts.append(max(starts[-1] + 1, math.ceil(starts[-1] * growth)))
+    return np.array(starts[:-1], dtype=np.int64)
+
+
+def _counts_by_block(block_of_row: np.ndarray, n_blocks: int, group: np.ndarray, n_groups: int,
+                     target: np.ndarray, k: int) -> np.ndarray:
+    """``out[b, g, a]`` = the rows before block b with ``group == g`` and ``target == a``."""
+    cells = np.bincount((block_of_row * n_groups + group) * k + target, minlength=n_blocks * n_groups * k)
+    before = np.cumsum(cells.reshape(n_blocks, n_groups * k), axis=0) - cells.reshape(n_blocks, n_groups * k)
+    return before.reshape(n_blocks, n_groups, k)
 
 
 def _nb_parts(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]):
-    """The naive-Bayes log scores: the prior ``ln(n_a + ½)`` and each given column's ``ln P(g_j | a)`` (n × k each)."""
+    """The naive-Bayes log scores from the statistics of earlier blocks: the prior ``ln(n_a + ½)`` and, per given
+    column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)`` (each n × k). Logarithms are taken on the small
+    per-block tables, then gathered row by row."""
     n = len(target)
-    class_counts = _counts_before(np.zeros(n, dtype=np.int8), target, k)
-    prior = np.log(class_counts + 0.5)
+    starts = block_starts(n)
+    block = np.searchsorted(starts, np.arange(n), side="right") - 1
+    class_counts = _counts_by_block(block, len(starts), np.zeros(n, dtype=np.int64), 1, target, k)[:, 0, :]
+    prior = np.log(class_counts + 0.5)[block]
 
     def factor(column: tuple[np.ndarray, int]) -> np.ndarray:
         codes, kj = column
-        return np.log(_counts_before(codes, target, k) + 0.5) - np.log(class_counts + kj / 2)
+        pairs = _counts_by_block(block, len(starts), codes, kj, target, k)
+        table = np.log(pairs + 0.5) - np.log(class_counts + kj / 2)[:, None, :]
+        return table[block, codes]
 
     return prior, factor
 
@@ -129,6 +147,50 @@ def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]])
     for column in given:
         scores += factor(column)
     return _nb_from_scores(scores, target)
+
+
+def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -> float:
+    """The prequential latent-class code length of the rows of ``columns``, in bits.
+
+    Block [s, 2s) is coded with ``P(x) = Σ_h π_h ∏_i θ_hi(x_i)`` whose parameters come from EM on rows [0, s) (warm
+    started, Dirichlet ½ smoothing, a fixed seed for the first responsibilities): every row is coded from earlier rows
+    only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column.
+    """
+    n = len(columns[0][0])
+    start = min(LC_FIRST_BLOCK, n)
+    bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
+    rng = np.random.default_rng(0)
+    resp = np.empty((0, classes))
+
+    def log_params(rows: int, r: np.ndarray):
+        per_class = r.sum(axis=0)
+        log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
+        log_theta = []
+        for codes, k in columns:  # expected counts of (value, class), one column at a time
+            counts = np.stack([np.bincount(codes[:rows], weights=r[:, h], minlength=k) for h in range(classes)], 1)
+            log_theta.append(np.log(counts + 0.5) - np.log(per_class + k / 2))
+        return log_prior, log_theta
+
+    def log_joint(lo: int, hi: int, log_prior, log_theta) -> np.ndarray:
+        scores = np.broadcast_to(log_prior, (hi - lo, classes)).copy()
+        for (codes, _), table in zip(columns, log_theta):
+            scores += table[codes[lo:hi]]
+        return scores
+
+    while start < n:
+        stop = min(2 * start, n)
+        r = np.vstack([resp, rng.dirichlet(np.ones(classes), size=start - len(resp))])
+        for _ in range(LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS):
+            scores = log_joint(0, start, *log_params(start, r))
+            scores -= scores.max(axis=1, keepdims=True)
+            r = np.exp(scores)
+            r /= r.sum(axis=1, keepdims=True)
+        resp = r
+        scores = log_joint(start, stop, *log_params(start, r))
+        top = scores.max(axis=1)
+        bits += float(-(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))).sum() / LN2)
+        start = stop
+    return bits
 
 
 def _mixture(member_bits: Sequence[float], class_size: int) -> float:
@@ -167,7 +229,23 @@ class ModelCoder(Coder):
         target = list(target)
         if len(target) == 1 and self.member in ("mixture", "nb"):
             return self._single_target_many(table, target[0], [list(g) for g in givens])
-        return [sum(self._link(table, t, list(g) + target[:i]) for i, t in enumerate(target)) for g in givens]
+        return [self._joint(table, target) if not g and len(target) > 1 and self.member == "mixture"
+                else sum(self._link(table, t, list(g) + target[:i]) for i, t in enumerate(target)) for g in givens]
+
+    def _joint(self, table: SymbolColumns, target: list[str]) -> float:
+        """Several columns, nothing given: the chain of link mixtures beside latent-class models."""
+        key = ("joint", tuple(target))
+        if key not in table.cache:
+            chain = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
+            classes = [self._latent_class(table, target, h) for h in LATENT_CLASS_SIZES]
+            table.cache[key] = _mixture([chain, *classes], 1 + len(classes))
+        return table.cache[key]
+
+    def _latent_class(self, table: SymbolColumns, target: list[str], classes: int) -> float:
+        key = ("lc", tuple(target), classes)
+        if key not in table.cache:
+            table.cache[key] = latent_class_bits([table[t] for t in target], classes)
+        return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
         codes, k = table[target]
@@ -209,7 +287,9 @@ class ModelCoder(Coder):
         full = None  # the scores over the whole union, summed once
         results = []
         for given in givens:
-            if not given:
+            if len(given) < 2 and self.member == "mixture":
+                nb = None  # with one given column naive Bayes repeats the single-column KT: not in the class
+            elif not given:
                 nb = None
             elif len(given) >= len(union) - 1:
                 if full is None:
