@@ -20,7 +20,7 @@ from .coders import FAMILIES, get_coder, is_available
 from .corpus import _read_bytes
 from .errors import NatlatError
 from .report import FORMATS, render, render_rows, score_rows, score_text, write_atomic
-from .score import DEFAULT_CODERS, score
+from .score import score
 from .synthetic import write_source
 
 __all__ = ["cli", "main"]
@@ -109,10 +109,12 @@ class Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _coders_option(default=DEFAULT_CODERS, multiple=True):
-    return click.option("--coder", "coders" if multiple else "coder", multiple=multiple,
-                        default=default if multiple else default[0], show_default=True,
-                        help="Coder spec (see `natlat coders`)" + ("; repeat for several." if multiple else "."))
+def _coders_option(multiple=True):
+    if multiple:
+        return click.option("--coder", "coders", multiple=True, help="Coder spec (see `natlat coders`); repeat for "
+                            "several. Default: model for tables, zstd:19 for texts.")
+    return click.option("--coder", "coder", default="zstd:19", show_default=True,
+                        help="Coder spec (see `natlat coders`).")
 
 
 @click.group(cls=NatlatGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -241,7 +243,7 @@ def score_command(corpus, latent, latent_file, latent_text, against, features, s
             click.echo(f"plan: {n_jobs:,} compressions of {n_bytes / 1e6:,.1f} MB in all", err=True)
 
     try:
-        report = score(corpus, chosen, coders=coders, features=_split_list(features), against=second, split=split,
+        report = score(corpus, chosen, coders=coders or None, features=_split_list(features), against=second, split=split,
                        field=field, null=null, bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress,
                        on_plan=announce)
     finally:

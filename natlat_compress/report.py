@@ -134,9 +134,9 @@ def score_text(report: dict) -> str:
         info = result["coder_info"]
         reach = f"reach {info['reach_bytes']:,} bytes" if info["reach_bytes"] else "unbounded reach"
         block = [f"{result['coder']}  ({info['conditioning']} conditioning, {reach})"]
-        table = [{"latent": r["latent"], "mediation": r["mediation_error"],
-                  **{VARIANT_LABELS[v]: r[f"worst_{v}"] for v in VARIANT_LABELS},
-                  "weak error": r["weak_error"], f"/{unit}": fmt_rate(r["weak_error_per_item"])}
+        table = [{"latent": r["latent"], "mediation": fmt_bits(r["mediation_error"]),
+                  **{VARIANT_LABELS[v]: fmt_bits(r[f"worst_{v}"]) for v in VARIANT_LABELS},
+                  "weak error": fmt_bits(r["weak_error"]), f"/{unit}": fmt_rate(r["weak_error_per_item"])}
                  for r in rows if r["coder"] == result["coder"]]
         block.append("worst redundancy per variant; the copy baseline is the best of "
                      f"{result['baselines']['copy']['tried']} single-feature copies")

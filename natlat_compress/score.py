@@ -27,7 +27,7 @@ from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_featu
 __all__ = ["score", "as_corpus", "example_path", "EXAMPLE_LATENT", "DEFAULT_CODERS"]
 
 EXAMPLE_LATENT = "Class"
-DEFAULT_CODERS = ("zstd:19",)
+DEFAULT_CODERS = {"table": ("model",), "text": ("zstd:19",)}
 
 
 def example_path() -> Path:
@@ -122,7 +122,7 @@ def _interval(values: Sequence[float], level: float = 0.95) -> dict:
     return {"low": float(low), "high": float(high), "mean": float(np.mean(values))}
 
 
-def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEFAULT_CODERS,
+def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | None = None,
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
@@ -137,7 +137,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
     latent
         Tables: a column name or a list of them. Texts: a string (``bytes``), a file path, or ``"discover"``.
     coders
-        Coder specs (see ``natlat coders``).
+        Coder specs (see ``natlat coders``); default ``model`` for tables, ``zstd:19`` for texts.
     against
         A second latent, in the same forms, for the Theorem 1 check of ``C(Λ'|Λ)``.
     null
@@ -162,7 +162,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] = DEF
     if latent is None:
         raise CorpusError("no latent given: --latent COLUMN for a table; --latent-file, --latent-text or "
                           "--latent discover for texts")
-    coders = list(dict.fromkeys(coders))
+    coders = list(dict.fromkeys(coders or DEFAULT_CODERS[corpus.kind]))
     for spec in coders:
         get_coder(spec)  # unknown specs fail before any work
     runs = {spec: _runnable_spec(spec, corpus) for spec in coders}  # model coders on texts fall back
