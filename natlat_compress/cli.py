@@ -19,7 +19,8 @@ from .axioms import axioms, ncd_matrix
 from .coders import FAMILIES, get_coder, is_available
 from .corpus import _read_bytes
 from .errors import NatlatError
-from .report import FORMATS, render, render_rows, score_rows, score_text, write_atomic
+from .priors import AgentSpec, compare_priors
+from .report import FORMATS, priors_text, render, render_rows, score_rows, score_text, write_atomic
 from .score import score
 from .synthetic import write_source
 
@@ -202,37 +203,53 @@ def _split_list(values) -> list[str]:
     return [v for value in values for v in value.split(",") if v] if values else []
 
 
+def _latent_choice(latent, latent_file, latent_text):
+    """The latent of --latent / --latent-file / --latent-text, as `score` and `compare_priors` take it."""
+    if sum([bool(latent), latent_file is not None, latent_text is not None]) > 1:
+        raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
+    if latent_file is not None:
+        return _read_bytes(Path(latent_file))
+    if latent_text is not None:
+        return latent_text.encode("utf-8", "surrogateescape")
+    if latent:
+        return latent[0] if list(latent) == ["discover"] else list(latent)
+    return None
+
+
+def latent_options(command):
+    """The latent options shared by `score` and `priors`."""
+    for option in reversed([
+        click.option("--latent", "latent", multiple=True, help="Table: a latent column (repeat for a joint latent). "
+                     "Texts: 'discover' trains a zstd dictionary."),
+        click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file."),
+        click.option("--latent-text", help="Texts: the latent string is this text."),
+        click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated)."),
+        click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN."),
+        click.option("--field", help="JSONL: the field holding each object's text (default 'text')."),
+        click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores)."),
+        click.option("-s", "--silent", is_flag=True, help="No plan line and no progress bar on stderr."),
+    ]):
+        command = option(command)
+    return command
+
+
 @cli.command("score")
 @click.argument("corpus", required=False, type=click.Path())
-@click.option("--latent", "latent", multiple=True,
-              help="Table: a latent column (repeat for a joint latent). Texts: 'discover' trains a zstd dictionary.")
-@click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file.")
-@click.option("--latent-text", help="Texts: the latent string is this text.")
+@latent_options
 @click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b for tables, a file for texts.")
-@click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated).")
-@click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN.")
-@click.option("--field", help="JSONL: the field holding each object's text (default 'text').")
 @_coders_option()
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0),
               help="Tables: replicates of the permutation null for mediation.")
 @click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0),
               help="Tables: bootstrap resamples of rows for 95% intervals.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the null and the bootstrap.")
-@click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("-s", "--silent", is_flag=True, help="No plan line and no progress bar on stderr.")
 @output_options
-def score_command(corpus, latent, latent_file, latent_text, against, features, split, field, coders, null, bootstrap,
-                  seed, jobs, silent, fmt):
+def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
+                  null, bootstrap, seed, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
     """
-    given = [bool(latent), latent_file is not None, latent_text is not None]
-    if sum(given) > 1:
-        raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
-    chosen = (_read_bytes(Path(latent_file)) if latent_file is not None
-              else latent_text.encode("utf-8", "surrogateescape") if latent_text is not None
-              else (latent[0] if list(latent) == ["discover"] else list(latent)) if latent else None)
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
@@ -243,12 +260,35 @@ def score_command(corpus, latent, latent_file, latent_text, against, features, s
             click.echo(f"plan: {n_jobs:,} compressions of {n_bytes / 1e6:,.1f} MB in all", err=True)
 
     try:
-        report = score(corpus, chosen, coders=coders or None, features=_split_list(features), against=second, split=split,
-                       field=field, null=null, bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress,
-                       on_plan=announce)
+        report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
+                       features=_split_list(features), against=second, split=split, field=field, null=null,
+                       bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce)
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))
+
+
+@cli.command("priors")
+@click.argument("corpus", type=click.Path())
+@click.option("--agent-a", required=True, help="Agent A's coder spec.")
+@click.option("--train-a", multiple=True, type=click.Path(), help="Agent A's training corpus (repeatable).")
+@click.option("--agent-b", required=True, help="Agent B's coder spec.")
+@click.option("--train-b", multiple=True, type=click.Path(), help="Agent B's training corpus (repeatable).")
+@latent_options
+@output_options
+def priors_command(corpus, agent_a, train_a, agent_b, train_b, latent, latent_file, latent_text, features, split,
+                   field, jobs, silent, fmt):
+    """The gap between two agents' priors on CORPUS, the compiler bound, and (with a latent) every error of
+    `score` for both agents, widened so that A's bound covers B's estimate."""
+    progress = Progress(silent)
+    try:
+        report = compare_priors(corpus, AgentSpec(agent_a, tuple(train_a)), AgentSpec(agent_b, tuple(train_b)),
+                                latent=_latent_choice(latent, latent_file, latent_text),
+                                features=_split_list(features), split=split, field=field, jobs=jobs,
+                                progress=progress)
+    finally:
+        progress.close()
+    return render(report, fmt, rows=report["items"], text=priors_text(report))
 
 
 @cli.command("synth")

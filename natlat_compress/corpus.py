@@ -126,6 +126,10 @@ class TableCorpus:
         """The table made of these rows (a bootstrap resample, a permutation)."""
         return TableCorpus({name: col.take(rows) for name, col in self.columns.items()}, self.source)
 
+    def row_bytes(self, atoms: Sequence[str]) -> list[bytes]:
+        """Each row of :meth:`serialize` on its own (the items of ``natlat priors``)."""
+        return _row_bytes(self, atoms)
+
     def with_columns(self, replaced: dict[str, Column]) -> "TableCorpus":
         return TableCorpus({**self.columns, **replaced}, self.source)
 
@@ -157,6 +161,12 @@ class TableCorpus:
             position += lengths
         out[position - 1] = ROW_END  # the last cell's field end becomes the row end
         return out.tobytes()
+
+
+def _row_bytes(table: "TableCorpus", atoms: Sequence[str]) -> list[bytes]:
+    blob = table.serialize(atoms)
+    ends = np.cumsum(np.sum([table._cells[a][2][table.columns[a].codes] for a in atoms], axis=0))
+    return [blob[i:j] for i, j in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist())]
 
 
 def table_from_columns(columns: dict[str, Sequence] | Iterable[tuple[str, Sequence]], source: str = "") -> TableCorpus:

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .coders import MODEL, PRIMED, get_coder
+from .corpus import OBJECT_SEPARATOR
 
 __all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs"]
 
@@ -166,8 +167,9 @@ def _run_unit(spec: str, variant: Variant | None, jobs: list[Job]) -> list[float
         return coder.symbol_bits_many(corpus.symbols(), jobs[0][1], [job[2] for job in jobs])
     (job,) = jobs
     if job[0] == "joint":
-        return [coder.bits(corpus.serialize(job[1]))]
-    return [coder.conditional_bits(corpus.serialize(job[1]), corpus.serialize(job[2]))]
+        return [coder.conditional_bits(corpus.serialize(job[1]), coder.prior_for(job[1]))]
+    prior, given = coder.prior_for(job[2]), corpus.serialize(job[2])
+    return [coder.conditional_bits(corpus.serialize(job[1]), prior + OBJECT_SEPARATOR + given if prior else given)]
 
 
 def _run_batch(batch: list) -> list[list[float]]:

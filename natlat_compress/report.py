@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "write_atomic", "fmt_bits", "fmt_rate"]
+__all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "priors_text", "write_atomic", "fmt_bits",
+           "fmt_rate"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -165,3 +166,38 @@ def score_text(report: dict) -> str:
         block.append("verdict: " + result["verdict"])
         out.append("\n".join(block))
     return "\n\n".join(out)
+
+
+# -- priors -----------------------------------------------------------------------------------------------------------
+def priors_text(report: dict) -> str:
+    """The readable form of a priors report: the agents, the gap, the compiler bound, the widened errors."""
+    a, b = report["agents"]["a"], report["agents"]["b"]
+    gap, compiler = report["gap"], report["compiler_bound"]
+    unit = "row" if report["corpus"]["kind"] == "table" else "item"
+    out = [f"natlat priors: {Path(report['corpus']['source']).name}: {report['corpus']['n_items']:,} {unit}s",
+           f"agent A: {a['label']}    agent B: {b['label']}",
+           "",
+           f"gap C_A − C_B per {unit}, bits: mean {gap['mean']:,.1f}, median {gap['median']:,.1f}, "
+           f"5%–95% [{gap['q05']:,.1f}, {gap['q95']:,.1f}], largest |gap| {gap['max_abs']:,.1f}, "
+           f"total {gap['total']:,.0f}"]
+    for key, who in (("a_costs_more", "A"), ("b_costs_more", "B")):
+        if gap[key]:
+            out.append(f"  {who} pays most on: " + ", ".join(f"{e['item']} ({e['gap']:+,.0f})" for e in gap[key]))
+    out += ["",
+            f"compiler bound: C_A(D_B|D_A) = {fmt_bits(compiler['a_describes_b']['bits'])} bits, "
+            f"C_B(D_A|D_B) = {fmt_bits(compiler['b_describes_a']['bits'])} bits "
+            f"against the largest measured |gap| {gap['max_abs']:,.0f}"
+            + ("" if compiler["same_base_coder"] else " (different base coders: add the cost of translating one "
+               "coder into the other)")]
+    if "widened" in report:
+        w = report["widened"]
+        rows = [{"error": name, "A": fmt_bits(e["a"]), "B": fmt_bits(e["b"]), "widening": fmt_bits(e["widening"]),
+                 "A's bound": f"[{fmt_bits(e['a_low'])}, {fmt_bits(e['a_high'])}]", "covers B": e["covers_b"]}
+                for name, e in [("mediation", w["mediation_error"]), ("C(Λ|X)", w["latent_given_features"]),
+                                ("K-mediation", w["kolmogorov_mediation"])]
+                + [(f"{VARIANT_LABELS[v]} (worst: {f})", e) for v, per in w["redundancy_errors"].items()
+                   for f, e in [max(per.items(), key=lambda kv: kv[1]["a"])]]]
+        out += ["", f"errors for latent {w['latent']['name']} under each agent, widened by Σ|c_k|·|C_A − C_B| "
+                    "over their terms:", render_rows(rows, "table"),
+                f"every error of every feature covered: {'yes' if w['all_covered'] else 'NO'}"]
+    return "\n".join(out)

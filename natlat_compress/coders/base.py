@@ -72,6 +72,10 @@ class Coder(ABC):
         """Invert :meth:`compress` (or :meth:`compress_given` when ``given`` is not empty)."""
         raise NotImplementedError(f"{self.spec} cannot decompress")
 
+    def prior_for(self, atoms) -> bytes:
+        """The bytes every code length of these atoms is conditioned on: none, except for agents (natlat priors)."""
+        return b""
+
     # -- code lengths --------------------------------------------------------------------------------------------------
     @cached_property
     def overhead_bytes(self) -> int:

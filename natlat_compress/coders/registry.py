@@ -143,6 +143,12 @@ def get_coder(spec: str) -> Coder:
         The family's optional package is not installed; the message names the extra to install.
     """
     name, _, args = spec.strip().partition(":")
+    if name == "agent":  # agents of `natlat priors`, registered for the run
+        from .agent import AGENTS
+
+        if args not in AGENTS:
+            raise SpecError(f"no agent named {args!r}: agents exist only inside natlat priors")
+        return AGENTS[args]
     family = FAMILIES.get(name.lower())
     if family is None:
         valid = ", ".join(f.syntax for f in FAMILIES.values())
