@@ -105,7 +105,8 @@ class TableCorpus:
             from .coders.models import SymbolColumns
 
             self._symbols = SymbolColumns({name: (col.codes.astype(np.int64), col.cardinality)
-                                           for name, col in self.columns.items()})
+                                           for name, col in self.columns.items()},
+                                          {name: col.categories for name, col in self.columns.items()})
         return self._symbols
 
     @staticmethod

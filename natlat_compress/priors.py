@@ -24,7 +24,7 @@ import numpy as np
 
 from . import conditions as cond
 from .coders import get_coder
-from .coders.agent import register_agent
+from .coders.agent import register_agent, stack, unify
 from .corpus import OBJECT_SEPARATOR, TableCorpus, load_corpus, table_from_columns
 from .engine import Term, evaluate, plan
 from .errors import CorpusError
@@ -102,9 +102,12 @@ def _read_training(paths: Sequence[str], corpus) -> Any:
             missing = [c for c in corpus.names if c not in table.columns]
             if missing:
                 raise CorpusError(f"the training table {path} lacks the column {missing[0]!r}")
-        return table_from_columns({
-            name: np.concatenate([np.array(t.columns[name].categories, dtype=object)[t.columns[name].codes]
-                                  for t in tables]) for name in corpus.names}, ",".join(paths))
+        def cells(table, name):  # the column's values as text again (bytes kept through surrogateescape)
+            text = [c.decode("utf-8", "surrogateescape") for c in table.columns[name].categories]
+            return np.array(text, dtype=object)[table.columns[name].codes]
+
+        return table_from_columns({name: np.concatenate([cells(t, name) for t in tables]) for name in corpus.names},
+                                  ",".join(paths))
     pieces = []
     for path in paths:
         p = Path(path)
@@ -134,12 +137,11 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
     corpus = as_corpus(corpus, split=split, field=field)
     bases = [get_coder(a.coder) for a in (agent_a, agent_b)]
     for agent, base in zip((agent_a, agent_b), bases):
-        if base.reads != "bytes":
-            raise CorpusError(f"natlat priors compares byte coders; {agent.coder} reads symbol tables "
-                              f"(model agents are not supported yet)")
+        if base.reads == "symbols" and not isinstance(corpus, TableCorpus):
+            raise CorpusError(f"{agent.coder} reads symbol tables; the corpus is a text corpus (use a byte coder)")
     trainings = [_read_training(a.training, corpus) for a in (agent_a, agent_b)]
     run = next(_run_ids)
-    agents = [register_agent(f"{side}{run}", base, training if training is not None else b"")
+    agents = [register_agent(f"{side}{run}", base, training)
               for side, base, training in zip("AB", bases, trainings)]
     labels = [a.label or a.coder + (f" + {', '.join(Path(t).name for t in a.training)}" if a.training else "")
               for a in (agent_a, agent_b)]
@@ -151,15 +153,16 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
     else:
         names, items = corpus.names, list(corpus.objects.values())
     priors = [_training_bytes(t, corpus) for t in trainings]
-    per_item = np.array([[base.conditional_bits(item, prior) for item in items]
-                         for base, prior in zip(bases, priors)], dtype=float)
+    per_item = np.array([agent.row_bits(corpus.symbols(), corpus.names) if agent.reads == "symbols"
+                         else [agent.base.conditional_bits(item, prior) for item in items]
+                         for agent, prior in zip(agents, priors)], dtype=float)
     gaps = per_item[0] - per_item[1]
 
     same_base = bases[0].spec == bases[1].spec
     compiler = {
-        "a_describes_b": {"bits": bases[0].conditional_bits(priors[1], priors[0]),
+        "a_describes_b": {"bits": _describe(agents[0], trainings[0], trainings[1], corpus),
                           "what": "C_A(D_B | D_A): agent A's cost of agent B's training corpus"},
-        "b_describes_a": {"bits": bases[1].conditional_bits(priors[0], priors[1]),
+        "b_describes_a": {"bits": _describe(agents[1], trainings[1], trainings[0], corpus),
                           "what": "C_B(D_A | D_B): agent B's cost of agent A's training corpus"},
         "same_base_coder": same_base,
     }
@@ -179,6 +182,20 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
     if latent is not None:
         report["widened"] = _widened(corpus, latent, features, [a.spec for a in agents], jobs, progress)
     return report
+
+
+def _describe(agent, own, other, corpus) -> float:
+    """What ``agent`` (primed with ``own``) pays for the other agent's training corpus, in bits."""
+    if other is None:
+        return 0.0
+    if agent.reads == "bytes":
+        return float(agent.base.conditional_bits(_training_bytes(other, corpus), _training_bytes(own, corpus)))
+    columns = corpus.names
+    if own is None:
+        (other_u,) = unify([other.symbols()], columns)
+        return agent.base.symbol_bits(other_u, columns)
+    own_u, other_u = unify([own.symbols(), other.symbols()], columns)
+    return agent.base.symbol_bits(stack(own_u, other_u), columns) - agent.base.symbol_bits(own_u, columns)
 
 
 def _widened(corpus, latent, features, specs: list[str], jobs, progress) -> dict:
@@ -216,3 +233,36 @@ def _entries(widened: dict):
     yield from (widened[k] for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation"))
     for per_feature in widened["redundancy_errors"].values():
         yield from per_feature.values()
+
+
+def tiny_mixtures(m_bits: float, eps_log2: float = 50) -> dict:
+    """The tiny-mixtures problem (THEORY.md §1, "Natural Latents Are Not Robust To Tiny Mixtures"), in closed form.
+
+    X_1, X_2 are m-bit strings. P0: X_2 = X_1 (uniform); Q0: independent uniform. With ε = 2^(−eps_log2), agent P holds
+    ``(1−ε)P0 + εQ0`` and agent Q the reverse. Returns, in bits: both KL divergences; under P, the natural latent
+    Λ_P = X_1 (mediation 0, redundancy ``H_P(X_1|X_2) = εm + h(ε)``); under Q, the empty latent (redundancy 0, mediation
+    ``I_Q(X_1;X_2)``); and the distance between the two latents, ``H(Λ_P | Λ_Q) = H(X_1) = m``.
+    """
+    eps = 2.0 ** -eps_log2
+    tiny = 2.0 ** -m_bits  # underflows to 0 for large m: the terms it multiplies vanish
+
+    def h(p: float) -> float:
+        return -(p * np.log2(p) + (1 - p) * np.log2(1 - p)) if 0 < p < 1 else 0.0
+
+    def kl(weight: float) -> float:
+        # D(P‖Q) with P = weight·P0 + (1−weight)·Q0 and Q = the reverse: diagonal mass, then off-diagonal.
+        diag_p, diag_q = weight + (1 - weight) * tiny, (1 - weight) + weight * tiny
+        return float(diag_p * np.log2(diag_p / diag_q) + (1 - diag_p) * np.log2((1 - weight) / weight))
+
+    # Under the mixture w·P0 + (1−w)·Q0, X_1 and X_2 share I = H(X_1) + H(X_2) − H(X_1, X_2), with
+    # H(X_1, X_2) = m + (1 − w)·m + h(w) when 2^(−m) is negligible.
+    def mutual_information(weight: float) -> float:
+        return float(m_bits - (1 - weight) * m_bits - h(weight))
+
+    return {
+        "m_bits": m_bits, "eps_log2": eps_log2,
+        "kl_p_q": kl(1 - eps), "kl_q_p": kl(eps),
+        "p_latent": {"latent": "X_1", "mediation": 0.0, "redundancy": eps * m_bits + h(eps)},
+        "q_latent": {"latent": "empty", "mediation": max(mutual_information(eps), 0.0), "redundancy": 0.0},
+        "latent_distance": m_bits,
+    }

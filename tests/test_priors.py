@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from natlat_compress import conditions as cond
 from natlat_compress.engine import Term
 from natlat_compress.errors import CorpusError, ReachWarning
-from natlat_compress.priors import AgentSpec, Linear, _linear_table, compare_priors, gap_summary, widening
+from natlat_compress.priors import (AgentSpec, Linear, _linear_table, compare_priors, gap_summary, tiny_mixtures,
+                                    widening)
 
 from .conftest import CANTERBURY, DATA, TABULAR, assert_one_line_error, run
 
@@ -95,6 +96,25 @@ def test_two_spreadsheets(tmp_path):
     assert report["widened"]["all_covered"]
 
 
+@pytest.mark.parametrize("coder", ["zstd:19", "model"])
+def test_training_on_the_same_data_helps(tmp_path, coder):
+    """An agent that has seen the corpus's own rows codes them for less than one that has seen other rows."""
+    p = split_table(tmp_path, TABULAR / "house-votes-84.csv", [("T", 200), ("other", 235)])
+    report = compare_priors(p["T"], AgentSpec(coder, (str(p["T"]),)), AgentSpec(coder, (str(p["other"]),)))
+    assert report["gap"]["mean"] < 0 and report["gap"]["std"] > 0
+    assert report["compiler_bound"]["holds_on_items"]
+
+
+def test_model_agents_two_spreadsheets(tmp_path):
+    p = split_table(tmp_path, TABULAR / "soybean.csv", [("A", 200), ("B", 200), ("AB", 150), ("T", 133)])
+    report = compare_priors(p["T"], AgentSpec("model", (str(p["A"]), str(p["AB"]))),
+                            AgentSpec("model", (str(p["B"]), str(p["AB"]))), latent="class", jobs=2)
+    assert report["gap"]["std"] > 0 and report["compiler_bound"]["holds_on_items"]
+    for entry in _all_entries(report["widened"]):
+        assert abs(entry["a"] - entry["b"]) <= entry["widening"] + 1e-9
+    assert report["widened"]["all_covered"]
+
+
 def test_different_coders_and_no_training():
     report = compare_priors(CANTERBURY, AgentSpec("zstd:19"), AgentSpec("bz2:9"))
     assert report["compiler_bound"]["same_base_coder"] is False
@@ -128,7 +148,23 @@ def test_priors_command(tmp_path):
     (["priors", CANTERBURY, "--agent-a", "zstd:3"], "--agent-b"),
     (["priors", CANTERBURY, "--agent-a", "nope", "--agent-b", "zstd:3"], "unknown coder"),
     (["priors", CANTERBURY, "--agent-a", "zstd:3", "--train-a", "/no/such", "--agent-b", "zstd:3"], "no such"),
-    (["priors", TABULAR / "house-votes-84.csv", "--agent-a", "model", "--agent-b", "zstd:3"], "model agents"),
+    (["priors", CANTERBURY, "--agent-a", "model", "--agent-b", "zstd:3"], "reads symbol tables"),
 ])
 def test_priors_bad_input(args, words):
     assert words in assert_one_line_error(run(*args, expect=None))
+
+
+@pytest.mark.parametrize("m", [1e3, 1e6])
+def test_tiny_mixtures_closed_form(m):
+    """THEORY.md §1: priors 50 bits of KL apart, natural latents m bits apart."""
+    t = tiny_mixtures(m, 50)
+    assert t["kl_p_q"] == pytest.approx(50, abs=1e-6) and t["kl_q_p"] == pytest.approx(50, abs=1e-6)
+    assert t["latent_distance"] == m
+    # Both latents are natural under their own prior to within far less than a bit.
+    assert 0 < t["p_latent"]["redundancy"] < 1e-8 and t["q_latent"]["mediation"] < 1e-8
+    # The closed form matches a direct computation for small strings.
+    small = tiny_mixtures(4, 3)
+    eps, k = 2.0 ** -3, 2 ** 4
+    p = np.full((k, k), eps / k**2) + np.eye(k) * (1 - eps) / k
+    q = np.full((k, k), (1 - eps) / k**2) + np.eye(k) * eps / k
+    assert small["kl_p_q"] == pytest.approx(float((p * np.log2(p / q)).sum()), rel=0.02)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from .base import Coder
 
-__all__ = ["AgentCoder", "register_agent", "AGENTS"]
+__all__ = ["AgentCoder", "register_agent", "AGENTS", "unify", "stack"]
 
 # Agents live for one run and reach worker processes by fork: they are named here, and `agent:NAME` specs find them.
 AGENTS: dict[str, "AgentCoder"] = {}
@@ -22,7 +24,8 @@ class AgentCoder(Coder):
     def __init__(self, name: str, base: Coder, training) -> None:
         super().__init__(f"agent:{name}", base.reach)
         self.name, self.base, self.training = name, base, training
-        self.method = base.method
+        self.method, self.reads = base.method, base.reads
+        self._stacked: tuple | None = None  # (the corpus table it was built for, training ⧺ corpus, training)
 
     def library_version(self) -> str:  # type: ignore[override]
         return self.base.library_version()
@@ -31,8 +34,8 @@ class AgentCoder(Coder):
         return self.base.compress(data)
 
     def prior_for(self, atoms: Sequence[str]) -> bytes:
-        if isinstance(self.training, bytes):
-            return self.training
+        if self.training is None or isinstance(self.training, bytes):
+            return self.training or b""
         return self.training.serialize(list(atoms))
 
     def conditional_bits(self, data: bytes, given: bytes) -> int:
@@ -41,10 +44,37 @@ class AgentCoder(Coder):
     def bits(self, data: bytes) -> int:
         return self.base.bits(data)
 
+    # -- model coders: the training rows come first, and C_A(T|G) = C(T|G on D ⧺ X) − C(T|G on D) ----------------------
+    def _training_symbols(self):
+        return self.training.symbols() if self.training is not None and not isinstance(self.training, bytes) else None
+
+    def symbol_bits_many(self, table, target, givens) -> list[float]:
+        train = self._training_symbols()
+        if train is None:
+            return self.base.symbol_bits_many(table, target, givens)
+        if self._stacked is None or self._stacked[0] is not table:
+            train_u, table_u = unify([train, table], list(table.categories))
+            self._stacked = (table, stack(train_u, table_u), train_u)
+        _, both, train_u = self._stacked
+        with_training = self.base.symbol_bits_many(both, target, givens)
+        training_alone = self.base.symbol_bits_many(train_u, target, givens)
+        return [a - b for a, b in zip(with_training, training_alone)]
+
+    def row_bits(self, corpus_symbols, columns: Sequence[str]) -> np.ndarray:
+        """Each row's code length on its own, given the training rows (model coders)."""
+        train = self._training_symbols()
+        if train is None:
+            train = type(corpus_symbols)({c: (corpus_symbols[c][0][:0], corpus_symbols[c][1]) for c in columns},
+                                         {c: corpus_symbols.categories[c] for c in columns})
+        train_u, rows_u = unify([train, corpus_symbols], list(columns))
+        return self.base.row_bits_after(train_u, rows_u, columns)
+
     def describe(self) -> dict:
-        training = len(self.training) if isinstance(self.training, bytes) else self.training.n_items
-        return {**self.base.describe(), "spec": self.spec, "base": self.base.spec,
-                "training": {"bytes" if isinstance(self.training, bytes) else "rows": training}}
+        if self.training is None or isinstance(self.training, bytes):
+            training = {"bytes": len(self.training or b"")}
+        else:
+            training = {"rows": self.training.n_items}
+        return {**self.base.describe(), "spec": self.spec, "base": self.base.spec, "training": training}
 
     def __reduce__(self):
         from .registry import get_coder
@@ -58,3 +88,29 @@ def register_agent(name: str, base: Coder, training) -> AgentCoder:
     AGENTS[name] = AgentCoder(name, base, training)
     get_coder.cache_clear()
     return AGENTS[name]
+
+
+def unify(tables: list, columns: Sequence[str]) -> list:
+    """Symbol tables re-coded on shared alphabets: per column, the union of the tables' categories (first seen first)."""
+    from .models import SymbolColumns
+
+    out = [({}, {}) for _ in tables]
+    for column in columns:
+        index: dict = {}
+        for table in tables:
+            for category in table.categories[column]:
+                index.setdefault(category, len(index))
+        alphabet = list(index)
+        for (codes_out, categories_out), table in zip(out, tables):
+            mapping = np.array([index[c] for c in table.categories[column]] or [0], dtype=np.int64)
+            codes_out[column] = (mapping[table[column][0]], len(alphabet))
+            categories_out[column] = alphabet
+    return [SymbolColumns(codes, categories) for codes, categories in out]
+
+
+def stack(first, second):
+    """The rows of ``first`` then ``second`` (already on shared alphabets)."""
+    from .models import SymbolColumns
+
+    return SymbolColumns({c: (np.concatenate([first[c][0], second[c][0]]), first[c][1]) for c in first.columns},
+                         first.categories)

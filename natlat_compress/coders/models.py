@@ -50,8 +50,9 @@ NB_BLOCK_GROWTH = 1.05
 class SymbolColumns:
     """A table's columns as integer codes and alphabet sizes, with a cache shared by every term asked of it."""
 
-    def __init__(self, columns: dict[str, tuple[np.ndarray, int]]) -> None:
+    def __init__(self, columns: dict[str, tuple[np.ndarray, int]], categories: dict[str, list] | None = None) -> None:
         self.columns = columns
+        self.categories = categories or {}
         self.n = len(next(iter(columns.values()))[0]) if columns else 0
         self.cache: dict = {}
 
@@ -149,6 +150,41 @@ def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]])
     return _nb_from_scores(scores, target)
 
 
+def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int, rng: np.random.Generator):
+    """EM for a latent-class model on the first ``rows`` rows, from responsibilities ``resp`` of the rows before (new
+    rows start from seeded Dirichlet draws). Returns (log π, [log θ per column], responsibilities)."""
+
+    def log_params(r: np.ndarray):
+        per_class = r.sum(axis=0)
+        log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
+        log_theta = []
+        for codes, k in columns:  # expected counts of (value, class), one column at a time
+            counts = np.stack([np.bincount(codes[:rows], weights=r[:, h], minlength=k) for h in range(classes)], 1)
+            log_theta.append(np.log(counts + 0.5) - np.log(per_class + k / 2))
+        return log_prior, log_theta
+
+    r = np.vstack([resp, rng.dirichlet(np.ones(classes), size=rows - len(resp))])
+    for _ in range(iterations):
+        scores = _lc_scores(columns, 0, rows, *log_params(r))
+        scores -= scores.max(axis=1, keepdims=True)
+        r = np.exp(scores)
+        r /= r.sum(axis=1, keepdims=True)
+    return (*log_params(r), r)
+
+
+def _lc_scores(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list) -> np.ndarray:
+    """``ln π_h + Σ_i ln θ_hi(x_i)`` for rows lo..hi, per class."""
+    scores = np.broadcast_to(log_prior, (hi - lo, len(log_prior))).copy()
+    for (codes, _), table in zip(columns, log_theta):
+        scores += table[codes[lo:hi]]
+    return scores
+
+
+def _lc_row_bits(scores: np.ndarray) -> np.ndarray:
+    top = scores.max(axis=1)
+    return -(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))) / LN2
+
+
 def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -> float:
     """The prequential latent-class code length of the rows of ``columns``, in bits.
 
@@ -161,34 +197,11 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -
     bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
     rng = np.random.default_rng(0)
     resp = np.empty((0, classes))
-
-    def log_params(rows: int, r: np.ndarray):
-        per_class = r.sum(axis=0)
-        log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
-        log_theta = []
-        for codes, k in columns:  # expected counts of (value, class), one column at a time
-            counts = np.stack([np.bincount(codes[:rows], weights=r[:, h], minlength=k) for h in range(classes)], 1)
-            log_theta.append(np.log(counts + 0.5) - np.log(per_class + k / 2))
-        return log_prior, log_theta
-
-    def log_joint(lo: int, hi: int, log_prior, log_theta) -> np.ndarray:
-        scores = np.broadcast_to(log_prior, (hi - lo, classes)).copy()
-        for (codes, _), table in zip(columns, log_theta):
-            scores += table[codes[lo:hi]]
-        return scores
-
     while start < n:
         stop = min(2 * start, n)
-        r = np.vstack([resp, rng.dirichlet(np.ones(classes), size=start - len(resp))])
-        for _ in range(LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS):
-            scores = log_joint(0, start, *log_params(start, r))
-            scores -= scores.max(axis=1, keepdims=True)
-            r = np.exp(scores)
-            r /= r.sum(axis=1, keepdims=True)
-        resp = r
-        scores = log_joint(start, stop, *log_params(start, r))
-        top = scores.max(axis=1)
-        bits += float(-(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))).sum() / LN2)
+        log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
+                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
+        bits += float(_lc_row_bits(_lc_scores(columns, start, stop, log_prior, log_theta)).sum())
         start = stop
     return bits
 
@@ -277,6 +290,75 @@ class ModelCoder(Coder):
         members += extra
         class_size = 1 + m + m * (m - 1) // 2 + len(extra)
         return _mixture(members, class_size)
+
+    # -- one row at a time, after a training table (the per-item values of natlat priors) ------------------------------
+    def row_bits_after(self, train: SymbolColumns, rows: SymbolColumns, columns: Sequence[str]) -> np.ndarray:
+        """Per row of ``rows``, the code length of that row alone given the training rows, in bits: the model's
+        posterior predictive after ``train`` (both tables on the same alphabets). For ``model`` the members are those of
+        a joint term — the chain of link mixtures and the latent-class models, the latter fitted on all of ``train`` —
+        weighted by ``2^(−C_m(train))``."""
+        t, columns = train.n, list(columns)
+        both = SymbolColumns({c: (np.concatenate([train[c][0], rows[c][0]]), train[c][1]) for c in columns})
+
+        def kt_after(target: str, given: Sequence[str]) -> tuple[np.ndarray, float]:
+            codes, k = both[target]
+            if given:
+                context, size = _context([both[g] for g in given], len(codes))
+            else:
+                context, size = np.zeros(len(codes), dtype=np.int64), 1
+            cell = np.bincount(context[:t] * k + codes[:t], minlength=size * k)
+            total = np.bincount(context[:t], minlength=size)
+            row_context, row_codes = context[t:], codes[t:]
+            per_row = -np.log2((cell[row_context * k + row_codes] + 0.5) / (total[row_context] + k / 2))
+            return per_row, kt_bits(codes[:t], k, context[:t], size)
+
+        def nb_after(target: str, given: Sequence[str]) -> tuple[np.ndarray, float]:
+            codes, k = both[target]
+            class_counts = np.bincount(codes[:t], minlength=k)
+            scores = np.broadcast_to(np.log(class_counts + 0.5), (rows.n, k)).copy()
+            for g in given:
+                g_codes, kg = both[g]
+                pairs = np.bincount(g_codes[:t] * k + codes[:t], minlength=kg * k).reshape(kg, k)
+                scores += (np.log(pairs + 0.5) - np.log(class_counts + kg / 2))[g_codes[t:]]
+            top = scores.max(axis=1)
+            norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
+            per_row = (norm - scores[np.arange(rows.n), codes[t:]]) / LN2
+            return per_row, nb_bits(codes[:t], k, [both[g] for g in given])
+
+        def mix_after(members: list[tuple[np.ndarray, float]], class_size: int) -> tuple[np.ndarray, float]:
+            totals = np.array([total for _, total in members])
+            weights = np.exp2(totals.min() - totals)
+            stacked = np.stack([per_row for per_row, _ in members])
+            low = stacked.min(axis=0)
+            per_row = low - np.log2((weights[:, None] * np.exp2(low - stacked)).sum(axis=0) / weights.sum())
+            return per_row, _mixture(totals, class_size)
+
+        def link_after(target: str, given: list[str]) -> tuple[np.ndarray, float]:
+            if self.member == "kt":
+                return kt_after(target, given)
+            if self.member == "nb":
+                return nb_after(target, given)
+            members = [kt_after(target, [])]
+            singles = sorted(((kt_after(target, [g]), g) for g in given), key=lambda x: (x[0][1], x[1]))
+            members += [member for member, _ in singles]
+            if len(given) >= 2:
+                members.append(kt_after(target, sorted(g for _, g in singles[:2])))
+            m = len(given)
+            return mix_after(members, 1 + m + m * (m - 1) // 2)
+
+        links = [link_after(c, columns[:i]) for i, c in enumerate(columns)]
+        chain = (np.sum([per_row for per_row, _ in links], axis=0), sum(total for _, total in links))
+        if self.member != "mixture" or len(columns) < 2:
+            return chain[0]
+        members = [chain]
+        train_columns = [(train[c][0], train[c][1]) for c in columns]
+        both_columns = [both[c] for c in columns]
+        for h in LATENT_CLASS_SIZES:
+            log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
+                                              np.random.default_rng(0))
+            per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
+            members.append((per_row, latent_class_bits(train_columns, h)))
+        return mix_after(members, len(members))[0]
 
     def _single_target_many(self, table: SymbolColumns, target: str, givens: list[list[str]]) -> list[float]:
         """One target column given each of several column sets. Naive Bayes is computed once over the union of the
