@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test clean benchmarks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,12 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The figures of benchmarks/RESULTS.md. fidelity.py compares with the compressors' own CLIs (Debian's zstd, lz4).
+benchmarks: install-test
+	command -v zstd >/dev/null && command -v lz4 >/dev/null || (apt-get update -qq && apt-get install -y -qq zstd lz4)
+	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/model_speed.py
+	$(BIN)/python benchmarks/tiny_mixtures.py
+	$(BIN)/python benchmarks/compressors.py
+	$(BIN)/python benchmarks/fidelity.py

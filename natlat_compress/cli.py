@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .axioms import axioms, ncd_matrix
+from .bench import bench, plot
 from .coders import FAMILIES, get_coder, is_available
 from .corpus import _read_bytes
 from .errors import NatlatError
@@ -289,6 +290,39 @@ def priors_command(corpus, agent_a, train_a, agent_b, train_b, latent, latent_fi
     finally:
         progress.close()
     return render(report, fmt, rows=report["items"], text=priors_text(report))
+
+
+BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fraction", "bits_per_byte", "compress_mb_s",
+                 "compress_cpu_mb_s", "decompress_mb_s", "decompress_cpu_mb_s", "peak_memory_mb", "idempotency",
+                 "primed_gain_bpb", "excess_bits_per_symbol"]
+
+
+@cli.command("bench")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--coder", "coders", multiple=True, help="Coder spec, repeatable; a bare family with --levels expands. "
+              "Default: zlib, bz2, lzma, zstd, lz4, brotli and PPMd at several levels.")
+@click.option("--levels", help="A-B: every level from A to B for each family named without a level.")
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1), help="Timed runs (best is kept).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw speed against bits per byte here.")
+@click.option("-s", "--silent", is_flag=True, help="No progress bar on stderr.")
+@output_options
+def bench_command(paths, coders, levels, repeats, plot_path, silent, fmt):
+    """Benchmark compressors on PATHS as priors: size, ratio, speed and memory beside the stand-in columns
+    (idempotency, primed gain, excess over the entropy); the Pareto front of speed and bits per byte is marked."""
+    progress = Progress(silent, label="benchmarking")
+    try:
+        report = bench(paths, coders, levels, repeats, progress)
+    finally:
+        progress.close()
+    if plot_path:
+        plot(report, plot_path)
+    rows = [{c: row.get(c) for c in BENCH_COLUMNS} for row in report["rows"]]
+    if fmt == "table":
+        meta = report["meta"]
+        head = (f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, {meta['date']}; best of {repeats}; "
+                f"pareto = on the front of compress speed and bits per byte")
+        return head + "\n" + render_rows(rows, "table", BENCH_COLUMNS)
+    return render(report, fmt, rows=rows)
 
 
 @cli.command("synth")

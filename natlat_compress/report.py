@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 __all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "priors_text", "write_atomic", "fmt_bits",
            "fmt_rate"]
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "markdown")
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
@@ -58,10 +58,15 @@ def _cell(value: Any) -> str:
 
 
 def render_rows(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None) -> str:
-    """A list of flat records as an aligned text table, a JSON list, or CSV with a header."""
+    """A list of flat records as an aligned text table, a JSON list, CSV with a header, or a Markdown table."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         return json.dumps(list(rows), indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        numeric = [all(_is_number(r.get(c)) for r in rows) for c in columns]
+        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+        lines += ["| " + " | ".join(_cell(r.get(c)).replace("|", "\\|") for c in columns) + " |" for r in rows]
+        return "\n".join(lines)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
@@ -83,11 +88,11 @@ def _is_number(value: Any) -> bool:
 
 
 def render(data: Any, fmt: str, rows: Sequence[dict] | None = None, text: str | None = None) -> str:
-    """JSON of ``data``; CSV of ``rows``; the table: ``text`` if given, else ``rows`` aligned."""
+    """JSON of ``data``; CSV or Markdown of ``rows``; the table: ``text`` if given, else ``rows`` aligned."""
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
-    if fmt == "csv":
-        return render_rows(rows or [], "csv")
+    if fmt in ("csv", "markdown"):
+        return render_rows(rows or [], fmt)
     return text if text is not None else render_rows(rows or [], "table")
 
 
