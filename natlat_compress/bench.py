@@ -212,8 +212,12 @@ def plot(report: dict, path: str | os.PathLike) -> None:
 
     rows = report["rows"]
     files = sorted({r["file"] for r in rows})
-    fig, axes = plt.subplots(1, len(files), figsize=(5.5 * len(files), 4.5), squeeze=False)
-    for ax, file in zip(axes[0], files):
+    columns = min(3, len(files))
+    rows_of_plots = -(-len(files) // columns)
+    fig, axes = plt.subplots(rows_of_plots, columns, figsize=(5.5 * columns, 4.5 * rows_of_plots), squeeze=False)
+    for ax in axes.flat[len(files):]:
+        ax.set_visible(False)
+    for ax, file in zip(axes.flat, files):
         mine = sorted((r for r in rows if r["file"] == file), key=lambda r: r["compress_mb_s"])
         for r in mine:
             ax.scatter(r["compress_mb_s"], r["bits_per_byte"], s=18, color="C0" if r["pareto"] else "0.6")

@@ -190,14 +190,13 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         null_recorder = cond.Recorder()
         cond.mediation_error(null_recorder, X, main.atoms)
         wanted += [(variant, term) for term in null_recorder.terms]
-    if boot_variants:
-        boot_recorder = cond.Recorder()
-        _estimates(boot_recorder, X, main.atoms)
-        wanted += [(variant, term) for variant in boot_variants for term in boot_recorder.terms]
+    main_terms = cond.Recorder()  # the candidate's own terms: reported beside its numbers, resampled by the bootstrap
+    _estimates(main_terms, X, main.atoms)
+    wanted += [(variant, term) for variant in boot_variants for term in main_terms.terms]
 
-    lead = sorted(used)
-    the_plan = plan(wanted, corpus, list(dict.fromkeys(runs.values())), lead=lead)
-    reach_warnings = _reach_warnings(the_plan, corpus, list(dict.fromkeys(runs.values())))
+    run_specs = list(dict.fromkeys(runs.values()))
+    the_plan = plan(wanted, corpus, run_specs, lead=sorted(used))
+    reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
     fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                  f"model available" for spec, run in runs.items() if run != spec]
     for message in fallbacks:
@@ -220,8 +219,6 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         C = table(runs[spec])
         est = _estimates(C, X, main.atoms)
         summary = _summary(est, names)
-        main_terms = cond.Recorder()
-        _estimates(main_terms, X, main.atoms)
         result = {
             "coder": spec,
             "coder_info": get_coder(runs[spec]).describe() | ({"fallback_for": spec} if runs[spec] != spec else {}),
@@ -239,9 +236,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         }
         base = {}
         for candidate in candidates[1:]:
-            s = _summary(_estimates(C, X, candidate.atoms), names)
-            base[candidate.kind] = base.get(candidate.kind, [])
-            base[candidate.kind].append({"latent": candidate.name, **s})
+            theirs = _summary(_estimates(C, X, candidate.atoms), names)
+            base.setdefault(candidate.kind, []).append({"latent": candidate.name, **theirs})
         best_copy = min(base["copy"], key=lambda s: s["weak_error"])
         result["baselines"] = {"empty": base["empty"][0], "copy": {**best_copy, "tried": len(base["copy"])},
                                "all": base["all"][0]}

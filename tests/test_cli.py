@@ -76,7 +76,7 @@ def test_score_table_output_is_readable():
     (["bits", "/no/such/file"], "no such file"),
     (["bits", CANTERBURY], "directory"),
     (["score", "--frobnicate"], "valid options: "),
-    (["frobnicate"], "valid commands: axioms, bits"),
+    (["frobnicate"], "valid commands: axioms, bench, bits"),
     (["score", "--format", "xml"], "'table', 'json', 'csv'"),
 ])
 def test_bad_input_is_one_line(args, words):

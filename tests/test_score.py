@@ -132,6 +132,7 @@ def test_inputs_are_never_modified(tmp_path):
     run("score", path, "--latent", "Class", "-s", "--null", "1", "--format", "json", "-o", tmp_path / "out.json")
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
     assert json.loads((tmp_path / "out.json").read_text())["corpus"]["n_items"] == 435
+    assert (tmp_path / "out.json").stat().st_mode & 0o044  # written atomically, readable like any other file
 
 
 def test_one_feature_is_not_enough(tmp_path):

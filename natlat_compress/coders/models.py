@@ -116,7 +116,7 @@ def _counts_by_block(block_of_row: np.ndarray, n_blocks: int, group: np.ndarray,
     return before.reshape(n_blocks, n_groups, k)
 
 
-def _nb_parts(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]):
+def _nb_parts(target: np.ndarray, k: int):
     """The naive-Bayes log scores from the statistics of earlier blocks: the prior ``ln(n_a + ½)`` and, per given
     column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)`` (each n × k). Logarithms are taken on the small
     per-block tables, then gathered row by row."""
@@ -143,7 +143,7 @@ def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
     """The naive-Bayes sequential code length of ``target`` given the columns ``given``, in bits."""
-    prior, factor = _nb_parts(target, k, given)
+    prior, factor = _nb_parts(target, k)
     scores = prior.copy()
     for column in given:
         scores += factor(column)
@@ -365,13 +365,13 @@ class ModelCoder(Coder):
         sets; a set missing one column of the union subtracts that column's factor (linear-time leave-one-out)."""
         codes, k = table[target]
         union = list(dict.fromkeys(g for given in givens for g in given))
-        prior, factor = _nb_parts(codes, k, [table[g] for g in union])
+        prior, factor = _nb_parts(codes, k)
         full = None  # the scores over the whole union, summed once
+        # In the mixture's class naive Bayes needs two given columns: with one it repeats the single-column KT.
+        fewest = 2 if self.member == "mixture" else 1
         results = []
         for given in givens:
-            if len(given) < 2 and self.member == "mixture":
-                nb = None  # with one given column naive Bayes repeats the single-column KT: not in the class
-            elif not given:
+            if len(given) < fewest:
                 nb = None
             elif len(given) >= len(union) - 1:
                 if full is None:
