@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
+import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -28,9 +28,10 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .coders import MODEL, PRIMED, get_coder
+from .errors import MissingExtraError, NatlatError
 from .corpus import OBJECT_SEPARATOR
 
-__all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs"]
+__all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs", "connect"]
 
 
 @dataclass(frozen=True, order=True)
@@ -140,28 +141,31 @@ def plan(terms: Iterable[tuple[Variant | None, Term]], corpus, coders: Sequence[
 
 # -- workers ----------------------------------------------------------------------------------------------------------
 _WORKER_CORPUS = None
-_WORKER_VARIANTS: OrderedDict = OrderedDict()
+_WORKER_VARIANTS: OrderedDict = OrderedDict()  # variant -> (the corpus it was built from, the replicate)
+_VARIANTS_LOCK = threading.Lock()  # Dask workers run tasks on threads
 
 
 def _init_worker(corpus) -> None:
     global _WORKER_CORPUS
     _WORKER_CORPUS = corpus
-    _WORKER_VARIANTS.clear()
 
 
-def _corpus_for(variant: Variant | None):
+def _corpus_for(variant: Variant | None, base=None):
+    base = _WORKER_CORPUS if base is None else base
     if variant is None:
-        return _WORKER_CORPUS
-    if variant not in _WORKER_VARIANTS:
-        _WORKER_VARIANTS[variant] = variant.build(_WORKER_CORPUS)
-        while len(_WORKER_VARIANTS) > 4:  # jobs arrive grouped by variant: a few suffice
-            _WORKER_VARIANTS.popitem(last=False)
-    return _WORKER_VARIANTS[variant]
+        return base
+    with _VARIANTS_LOCK:
+        cached = _WORKER_VARIANTS.get(variant)
+        if cached is None or cached[0] is not base:
+            _WORKER_VARIANTS[variant] = cached = (base, variant.build(base))
+            while len(_WORKER_VARIANTS) > 4:  # jobs arrive grouped by variant: a few suffice
+                _WORKER_VARIANTS.popitem(last=False)
+        return cached[1]
 
 
-def _run_unit(spec: str, variant: Variant | None, jobs: list[Job]) -> list[float]:
+def _run_unit(spec: str, variant: Variant | None, jobs: list[Job], base=None) -> list[float]:
     """Evaluate a unit: one byte job, or a model coder's jobs that share one target (and so their work)."""
-    corpus = _corpus_for(variant)
+    corpus = _corpus_for(variant, base)
     coder = get_coder(spec)
     if coder.reads == "symbols":
         return coder.symbol_bits_many(corpus.symbols(), jobs[0][1], [job[2] for job in jobs])
@@ -172,8 +176,8 @@ def _run_unit(spec: str, variant: Variant | None, jobs: list[Job]) -> list[float
     return [coder.conditional_bits(corpus.serialize(job[1]), prior + OBJECT_SEPARATOR + given if prior else given)]
 
 
-def _run_batch(batch: list) -> list[list[float]]:
-    return [_run_unit(*unit) for unit in batch]
+def _run_batch(batch: list, base=None) -> list[list[float]]:
+    return [_run_unit(*unit, base=base) for unit in batch]
 
 
 def _units(jobs: list) -> list[tuple[str, Variant | None, list[Job]]]:
@@ -194,13 +198,14 @@ def default_jobs() -> int:
 
 
 def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, client=None) -> dict:
     """Run every job of the plan and return ``{(spec, variant, term): bits}``.
 
     ``jobs=1`` runs in this process; more starts a process pool (forked workers inherit the corpus). Results do not
     depend on it: each job is a deterministic function of its spec, variant and atoms, and sums are taken in the plan's
     order.
-    ``progress(done_bytes, total_bytes)`` is called as jobs finish.
+    ``progress(done_bytes, total_bytes)`` is called as jobs finish. A Dask ``client`` (see :func:`connect`) sends the
+    work to its cluster instead: the corpus is scattered to every worker once.
     """
     jobs = default_jobs() if jobs is None else jobs
     units = _units(the_plan.jobs)
@@ -216,7 +221,9 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
         if progress:
             progress(done, the_plan.bytes_to_compress)
 
-    if jobs <= 1 or len(units) <= 1:
+    if client is not None:
+        _evaluate_on_dask(client, corpus, units, sizes, record)
+    elif jobs <= 1 or len(units) <= 1:
         _init_worker(corpus)
         for unit, size in zip(units, sizes):
             record(unit, _run_unit(*unit), size)
@@ -234,6 +241,31 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
             executor.shutdown(cancel_futures=True)
     return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
             for key, parts in the_plan.recipe.items()}
+
+
+def connect(scheduler: str):
+    """A Dask client for ``tcp://HOST:PORT``, or a one-line error (no Dask, no scheduler there)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MissingExtraError("--scheduler needs Dask: pip install 'natlat_compress[dask]'") from None
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise NatlatError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _evaluate_on_dask(client, corpus, units: list, sizes: list[int], record: Callable) -> None:
+    from distributed import as_completed as completed
+
+    workers = max(1, sum(client.nthreads().values()))
+    shared = client.scatter(corpus, broadcast=True)
+    futures = {client.submit(_run_batch, batch, shared, pure=False): (batch, batch_sizes)
+               for batch, batch_sizes in _batches(units, sizes, workers)}
+    for future in completed(list(futures)):
+        batch, batch_sizes = futures[future]
+        for unit, values, size in zip(batch, future.result(), batch_sizes):
+            record(unit, values, size)
 
 
 def _batches(items: list, sizes: list[int], workers: int):

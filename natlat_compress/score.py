@@ -18,7 +18,7 @@ import numpy as np
 from . import conditions as cond
 from .coders import get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, table_from_columns
-from .engine import Variant, evaluate, plan
+from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
 from .report import fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
@@ -126,7 +126,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
-          on_plan: Callable[[int, int], None] | None = None) -> dict:
+          on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -146,6 +146,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         Bootstrap replicates over rows for 95 % intervals (tables only; 0 to skip).
     jobs
         Worker processes (default: all cores). Results are identical for every value.
+    scheduler
+        ``tcp://HOST:PORT`` of a Dask distributed scheduler to run the work on instead (the ``dask`` extra); results
+        are identical to a local run.
     progress, on_plan
         Called with ``(done_bytes, total_bytes)`` as work finishes, and with ``(jobs, bytes)`` once the plan is known.
 
@@ -196,14 +199,19 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
 
     run_specs = list(dict.fromkeys(runs.values()))
     the_plan = plan(wanted, corpus, run_specs, lead=sorted(used))
-    reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
-    fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
-                 f"model available" for spec, run in runs.items() if run != spec]
-    for message in fallbacks:
-        warnings.warn(message, UserWarning, stacklevel=2)
-    if on_plan:
-        on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
-    values = evaluate(the_plan, corpus, jobs=jobs, progress=progress)
+    client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
+    try:
+        reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
+        fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
+                     f"model available" for spec, run in runs.items() if run != spec]
+        for message in fallbacks:
+            warnings.warn(message, UserWarning, stacklevel=2)
+        if on_plan:
+            on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
+        values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client)
+    finally:
+        if client is not None:
+            client.close()
 
     grouped: dict = {}
     for (spec, variant, term), bits in values.items():
