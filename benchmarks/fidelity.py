@@ -1,27 +1,41 @@
 """Is `natlat bench` timing what the compressors' own benchmarks time? Side by side, in one run, on the same file:
 our compress/decompress MB/s for zstd and lz4 at a few levels against `zstd -b` and `lz4 -b` (Debian's zstd and lz4
-packages; `make benchmarks` installs them). Writes the "fidelity" section of benchmarks/RESULTS.md.
+packages; `make benchmarks` installs them).
+
+The Python bindings bundle their own libzstd/liblz4, usually newer than Debian's CLIs, so the comparison is made twice:
+with the project's bindings, and with bindings that bundle the very library versions the CLIs were built with
+(installed from PyPI into benchmarks/.fidelity-venv). The second isolates the harness: same C code, two timers.
+Writes the "fidelity" section of benchmarks/RESULTS.md.
 
     python benchmarks/fidelity.py [FILE]
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from natlat_compress.bench import bench
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _results import machine, update_section  # noqa: E402
-
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "text" / "parallel" / "debian-reference.en.txt"
+HERE = Path(__file__).resolve().parent
+DEFAULT_FILE = HERE.parents[1] / "shared" / "data" / "text" / "parallel" / "debian-reference.en.txt"
 CASES = [("zstd:1", ["zstd", "-b1"]), ("zstd:3", ["zstd", "-b3"]), ("zstd:9", ["zstd", "-b9"]),
          ("lz4", ["lz4", "-b1"]), ("lz4:hc:9", ["lz4", "-b9"])]
 SPEEDS = re.compile(rb"([\d.]+) MB/s\s*,\s*([\d.]+) MB/s")
+# Python bindings that bundle the C library a CLI version was built from (checked with ZSTD_VERSION and
+# lz4.library_version_string()).
+BINDINGS = {("zstd", "1.5.4"): "zstandard==0.20.0", ("lz4", "1.9.4"): "lz4==4.3.2"}
+VENV = HERE / ".fidelity-venv"
+REPEATS = 7
+
+
+def ours(path: Path) -> dict[str, tuple[float, float]]:
+    from natlat_compress.bench import bench
+
+    rows = bench([str(path)], [spec for spec, _ in CASES], repeats=REPEATS)["rows"]
+    return {r["coder"]: (r["compress_mb_s"], r["decompress_mb_s"]) for r in rows}
 
 
 def cli_speeds(argv: list[str], path: Path) -> tuple[float, float]:
@@ -33,27 +47,57 @@ def cli_speeds(argv: list[str], path: Path) -> tuple[float, float]:
     return float(found[-1][0]), float(found[-1][1])
 
 
+def cli_version(tool: str) -> str:
+    said = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+    return re.search(r"v(\d+\.\d+\.\d+)", said).group(1)
+
+
+def matched_bindings(versions: dict[str, str]) -> dict | None:
+    """Our timings in a venv whose bindings bundle the CLIs' library versions, or None if none are known."""
+    pins = [BINDINGS.get((tool, version)) for tool, version in versions.items()]
+    if None in pins:
+        return None
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "numpy", "click", *pins], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(HERE.parent)], check=True)
+    done = subprocess.run([str(python), __file__, "--ours-json", str(PATH)], capture_output=True, text=True, check=True)
+    return {"pins": pins, "speeds": {k: tuple(v) for k, v in json.loads(done.stdout).items()}}
+
+
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FILE
+    sys.path.insert(0, str(HERE))
+    from _results import machine, update_section
+
     missing = [tool for tool in ("zstd", "lz4") if shutil.which(tool) is None]
     if missing:
         raise SystemExit(f"missing {', '.join(missing)}: apt-get install {' '.join(missing)} (or `make benchmarks`)")
-    versions = {tool: subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.strip().split(",")[0]
-                for tool in ("zstd", "lz4")}
-    lines = [f"Measured {machine()} by `python benchmarks/fidelity.py` on {path.name} ({path.stat().st_size:,} bytes); "
-             f"{versions['zstd'].strip('* ')}, {versions['lz4'].strip('* ')}. MB/s = 10^6 bytes per second; ours is "
-             "the best of 7 wall-clock runs, theirs what their benchmark prints after 3 s.", "",
-             "| coder | CLI | ours compress | CLI compress | ratio | ours decompress | CLI decompress | ratio |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    versions = {tool: cli_version(tool) for tool in ("zstd", "lz4")}
+    current = ours(PATH)
+    matched = matched_bindings(versions)
+    theirs = {spec: cli_speeds(argv, PATH) for spec, argv in CASES}
+    import natlat_compress.coders as coders
+
+    libraries = ", ".join(coders.get_coder(s).library_version() for s in ("zstd:3", "lz4"))
+    lines = [f"Measured {machine()} by `python benchmarks/fidelity.py` on {PATH.name} ({PATH.stat().st_size:,} bytes). "
+             f"CLIs: zstd {versions['zstd']}, lz4 {versions['lz4']}. *ours* = `natlat bench`, best of {REPEATS} "
+             f"wall-clock runs, with the project's bindings ({libraries}); *ours, CLI's library* = the same harness "
+             f"with {', '.join(matched['pins']) if matched else 'no matching bindings found'}, which bundle the "
+             "libraries the CLIs were built with. Theirs: what `-b` prints after 3 s. Ratios are ours / theirs.", "",
+             "| coder | CLI | compress: ours | CLI's library | CLI | ratio (same library) | decompress: ours | "
+             "CLI's library | CLI | ratio (same library) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for spec, argv in CASES:
-        ours = bench([str(path)], [spec], repeats=7)["rows"][0]
-        theirs = cli_speeds(argv, path)
-        lines.append(f"| {spec} | `{' '.join(argv)}` | {ours['compress_mb_s']:.1f} | {theirs[0]:.1f} | "
-                     f"{ours['compress_mb_s'] / theirs[0]:.2f} | {ours['decompress_mb_s']:.1f} | {theirs[1]:.1f} | "
-                     f"{ours['decompress_mb_s'] / theirs[1]:.2f} |")
+        (oc, od), (tc, td) = current[spec], theirs[spec]
+        mc, md = matched["speeds"][spec] if matched else (float("nan"), float("nan"))
+        lines.append(f"| {spec} | `{' '.join(argv)}` | {oc:.1f} | {mc:.1f} | {tc:.1f} | {mc / tc:.2f} | {od:.1f} | "
+                     f"{md:.1f} | {td:.1f} | {md / td:.2f} |")
         print(lines[-1], flush=True)
     update_section("fidelity", "## Bench fidelity: `natlat bench` against `zstd -b` and `lz4 -b`\n\n" + "\n".join(lines))
 
 
-if __name__ == "__main__":
+if len(sys.argv) > 2 and sys.argv[1] == "--ours-json":  # inside the venv with the CLIs' library versions
+    print(json.dumps(ours(Path(sys.argv[2]))))
+elif __name__ == "__main__":
+    PATH = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FILE
     main()
