@@ -245,9 +245,11 @@ def latent_options(command):
               help="Tables: bootstrap resamples of rows for 95% intervals.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the null and the bootstrap.")
 @click.option("--scheduler", help="Run the work on a Dask cluster: tcp://HOST:PORT of its scheduler (the dask extra).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Keep code lengths in this folder; a rerun computes only what is new.")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -265,7 +267,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
         report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
-                       scheduler=scheduler)
+                       scheduler=scheduler, cache=cache_dir)
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))

@@ -112,6 +112,7 @@ class Plan:
     jobs: list[tuple[str, Variant | None, Job]]  # (coder spec, variant, job), deduplicated
     recipe: dict[tuple[str, Variant | None, Term], list[tuple[int, Job]]]
     bytes_to_compress: int
+    cached_jobs: int = 0  # set by evaluate: how many jobs a cache answered
 
 
 def plan(terms: Iterable[tuple[Variant | None, Term]], corpus, coders: Sequence[str],
@@ -198,19 +199,28 @@ def default_jobs() -> int:
 
 
 def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
-             progress: Callable[[int, int], None] | None = None, client=None) -> dict:
+             progress: Callable[[int, int], None] | None = None, client=None, cache=None) -> dict:
     """Run every job of the plan and return ``{(spec, variant, term): bits}``.
 
     ``jobs=1`` runs in this process; more starts a process pool (forked workers inherit the corpus). Results do not
     depend on it: each job is a deterministic function of its spec, variant and atoms, and sums are taken in the plan's
     order.
     ``progress(done_bytes, total_bytes)`` is called as jobs finish. A Dask ``client`` (see :func:`connect`) sends the
-    work to its cluster instead: the corpus is scattered to every worker once.
+    work to its cluster instead: the corpus is scattered to every worker once. With a ``cache``
+    (:class:`natlat_compress.cache.TermCache`) jobs computed by an earlier run are read, not run, and new ones are
+    stored; ``the_plan.cached_jobs`` says how many were read.
     """
     jobs = default_jobs() if jobs is None else jobs
-    units = _units(the_plan.jobs)
-    sizes = [sum(_job_bytes(corpus, job) for job in unit[2]) for unit in units]
     results: dict = {}
+    todo = the_plan.jobs
+    if cache is not None and corpus.kind in ("table", "text"):
+        keys = {item: cache.key(corpus, *item) for item in the_plan.jobs if not item[0].startswith("agent:")}
+        found = cache.get_many(keys.values())
+        results = {item: found[key] for item, key in keys.items() if key in found}
+        todo = [item for item in the_plan.jobs if item not in results]
+    the_plan.cached_jobs = len(the_plan.jobs) - len(todo)
+    units = _units(todo)
+    sizes = [sum(_job_bytes(corpus, job) for job in unit[2]) for unit in units]
     done = 0
 
     def record(unit, values, nbytes):
@@ -239,6 +249,8 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
                     record(unit, values, size)
         finally:
             executor.shutdown(cancel_futures=True)
+    if cache is not None and todo:
+        cache.put_many({keys[item]: results[item] for item in todo if item in keys})
     return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
             for key, parts in the_plan.recipe.items()}
 

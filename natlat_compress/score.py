@@ -18,6 +18,7 @@ import numpy as np
 from . import conditions as cond
 from .coders import get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, table_from_columns
+from .cache import TermCache
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
 from .report import fmt_rate
@@ -126,7 +127,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
-          on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None) -> dict:
+          on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
+          cache: str | os.PathLike | None = None) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -149,6 +151,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     scheduler
         ``tcp://HOST:PORT`` of a Dask distributed scheduler to run the work on instead (the ``dask`` extra); results
         are identical to a local run.
+    cache
+        A folder for a persistent cache of code lengths (``natlat_compress.cache``): jobs an earlier run computed
+        are read, not run.
     progress, on_plan
         Called with ``(done_bytes, total_bytes)`` as work finishes, and with ``(jobs, bytes)`` once the plan is known.
 
@@ -200,6 +205,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     run_specs = list(dict.fromkeys(runs.values()))
     the_plan = plan(wanted, corpus, run_specs, lead=sorted(used))
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
+    term_cache = TermCache(cache) if cache is not None else None
     try:
         reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
@@ -208,10 +214,12 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
             warnings.warn(message, UserWarning, stacklevel=2)
         if on_plan:
             on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
-        values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client)
+        values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache)
     finally:
         if client is not None:
             client.close()
+        if term_cache is not None:
+            term_cache.close()
 
     grouped: dict = {}
     for (spec, variant, term), bits in values.items():
@@ -277,7 +285,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": n, "features": names,
                    "example": example},
         "latent": main.describe(),
-        "plan": {"jobs": len(the_plan.jobs), "bytes_to_compress": the_plan.bytes_to_compress,
+        "plan": {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
+                 "bytes_to_compress": the_plan.bytes_to_compress,
                  "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants), "seed": seed},
         "warnings": fallbacks + reach_warnings,
         "results": results,
