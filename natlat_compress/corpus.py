@@ -218,8 +218,9 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
     ragged = np.flatnonzero(widths != len(header))
     if ragged.size:
         first = int(ragged[0])
-        raise CorpusError(f"{path}: data row {first + 1} has {widths[first]} fields but the header has {len(header)} "
-                          f"({ragged.size} ragged row{'s' if ragged.size > 1 else ''} in all)")
+        found = widths[first]
+        raise CorpusError(f"{path}: data row {first + 1} has {found} field{'s' if found != 1 else ''} but the header "
+                          f"has {len(header)} ({ragged.size} ragged row{'s' if ragged.size > 1 else ''} in all)")
     cells = np.array(body, dtype=object)
     return TableCorpus({name: Column.from_values(cells[:, j]) for j, name in enumerate(header)}, str(path))
 

@@ -89,7 +89,8 @@ def test_a_ten_megabyte_field(tmp_path):
 
 
 @pytest.mark.parametrize("content, words", [
-    (b"", "empty"), (b"  \n", "empty"), (b"a,b,c\n", "header and no rows"), (b"a,b\n1,2\n3\n", "data row 2 has 1"),
+    (b"", "empty"), (b"  \n", "empty"), (b"a,b,c\n", "header and no rows"),
+    (b"a,b\n1,2\n3\n", "data row 2 has 1 field but the header has 2"),
 ])
 def test_bad_tables(tmp_path, content, words):
     with pytest.raises(CorpusError, match=re.escape(words)):
