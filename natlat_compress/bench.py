@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .coders import FAMILIES, get_coder, is_available
-from .corpus import _read_bytes
+from .corpus import read_input
 from .errors import NatlatError, SpecError
 
 __all__ = ["bench", "expand_specs", "pareto_front", "plot", "DEFAULT_BENCH_CODERS", "machine_metadata",
@@ -177,7 +177,7 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
         if coder.reads != "bytes":
             raise NatlatError(f"{coder.spec} reads symbol tables; natlat bench measures byte coders")
     files = _files(paths)
-    datas = {f: _read_bytes(f) for f in files}
+    datas = {f: read_input(f) for f in files}
     empty = [str(f) for f, d in datas.items() if not d]
     if empty:
         raise NatlatError(f"cannot benchmark an empty file: {empty[0]}")

@@ -18,7 +18,7 @@ from . import __version__
 from .axioms import axioms, ncd_matrix
 from .bench import bench, plot
 from .coders import FAMILIES, get_coder, is_available
-from .corpus import _read_bytes
+from .corpus import read_input
 from .errors import NatlatError
 from .priors import AgentSpec, compare_priors
 from .report import FORMATS, priors_text, render, render_rows, score_rows, score_text, write_atomic
@@ -154,8 +154,8 @@ def coders_command(fmt):
 def bits_command(file, given, coder, fmt):
     """The code length of FILE, or of FILE given another file, in bits (no container)."""
     the_coder = get_coder(coder)
-    data = _read_bytes(Path(file))
-    prior = _read_bytes(Path(given)) if given else b""
+    data = read_input(Path(file))
+    prior = read_input(Path(given)) if given else b""
     bits = the_coder.conditional_bits(data, prior) if given else the_coder.bits(data)
     row = {"file": file, "given": given, "coder": the_coder.spec,
            "conditioning": the_coder.method if given else None, "bytes": len(data), "bits": bits,
@@ -170,7 +170,7 @@ def bits_command(file, given, coder, fmt):
 @output_options
 def axioms_command(file, coder, sizes, fmt):
     """How far a coder is from a normal compressor on FILE at several sizes (bits; see `natlat_compress.axioms`)."""
-    data = _read_bytes(Path(file))
+    data = read_input(Path(file))
     if not data:
         raise NatlatError(f"{file} is empty")
     try:
@@ -194,7 +194,7 @@ def axioms_command(file, coder, sizes, fmt):
 def ncd_command(files, coder, fmt):
     """The normalized compression distance of every pair of FILES (row file first, then column file)."""
     the_coder = get_coder(coder)
-    matrix = ncd_matrix(the_coder, [_read_bytes(Path(f)) for f in files])
+    matrix = ncd_matrix(the_coder, [read_input(Path(f)) for f in files])
     names = [Path(f).name for f in files]
     rows = [{"file": name, **{other: round(v, 4) for other, v in zip(names, row)}} for name, row in zip(names, matrix)]
     return render({"coder": the_coder.spec, "files": list(files), "matrix": matrix}, fmt, rows=rows)
@@ -209,7 +209,7 @@ def _latent_choice(latent, latent_file, latent_text):
     if sum([bool(latent), latent_file is not None, latent_text is not None]) > 1:
         raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
     if latent_file is not None:
-        return _read_bytes(Path(latent_file))
+        return read_input(Path(latent_file))
     if latent_text is not None:
         return latent_text.encode("utf-8", "surrogateescape")
     if latent:

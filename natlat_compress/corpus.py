@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import CorpusError
 
-__all__ = ["TableCorpus", "TextCorpus", "load_corpus", "load_table", "load_texts", "table_from_columns"]
+__all__ = ["TableCorpus", "TextCorpus", "load_corpus", "load_table", "load_texts", "table_from_columns", "read_input"]
 
 FIELD_END = 0x1F  # ASCII unit separator
 ROW_END = 0x1E  # ASCII record separator
@@ -44,7 +44,7 @@ def _escape(value: bytes) -> bytes:
     return _ESCAPED.sub(lambda m: b"\x1b" + m.group(0), value)
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_input(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -129,7 +129,11 @@ class TableCorpus:
 
     def row_bytes(self, atoms: Sequence[str]) -> list[bytes]:
         """Each row of :meth:`serialize` on its own (the items of ``natlat priors``)."""
-        return _row_bytes(self, atoms)
+        blob, ends = self.serialize(atoms), np.cumsum(self._row_lengths(atoms)).tolist()
+        return [blob[i:j] for i, j in zip([0] + ends[:-1], ends)]
+
+    def _row_lengths(self, atoms: Sequence[str]) -> np.ndarray:
+        return np.sum([self._cells[a][2][self.columns[a].codes] for a in atoms], axis=0)
 
     def with_columns(self, replaced: dict[str, Column]) -> "TableCorpus":
         return TableCorpus({**self.columns, **replaced}, self.source)
@@ -164,12 +168,6 @@ class TableCorpus:
         return out.tobytes()
 
 
-def _row_bytes(table: "TableCorpus", atoms: Sequence[str]) -> list[bytes]:
-    blob = table.serialize(atoms)
-    ends = np.cumsum(np.sum([table._cells[a][2][table.columns[a].codes] for a in atoms], axis=0))
-    return [blob[i:j] for i, j in zip(np.r_[0, ends[:-1]].tolist(), ends.tolist())]
-
-
 def table_from_columns(columns: dict[str, Sequence] | Iterable[tuple[str, Sequence]], source: str = "") -> TableCorpus:
     """A table from named value sequences (anything ``str()`` turns into a category)."""
     items = dict(columns)
@@ -199,7 +197,7 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
     a row with a different number of fields than the header is an error naming its line.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = read_input(path)
     text = raw.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     if not text.strip():
         raise CorpusError(f"{path} is empty")
@@ -312,14 +310,14 @@ def load_texts(path: str | os.PathLike, split: str | None = None, field: str | N
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
             raise CorpusError(f"the directory {path} has no files")
-        objects = {str(p.relative_to(path)): _read_bytes(p) for p in files}
+        objects = {str(p.relative_to(path)): read_input(p) for p in files}
         objects = {k: v for k, v in objects.items() if v}
         if split:
             objects = {k2: v2 for k, v in objects.items() for k2, v2 in _split(v, split, k).items()}
     elif path.suffix.lower() in JSONL_SUFFIXES:
         objects = _load_jsonl(path, field or "text")
     else:
-        data = _read_bytes(path)
+        data = read_input(path)
         if not split:
             raise CorpusError(f"{path} is one text: cut it into objects with --split lines|paragraphs|bytes:N|"
                               f"regex:PATTERN, or give a directory of files")
@@ -331,7 +329,7 @@ def load_texts(path: str | os.PathLike, split: str | None = None, field: str | N
 
 def _load_jsonl(path: Path, field_name: str) -> dict[str, bytes]:
     objects = {}
-    for number, line in enumerate(_read_bytes(path).splitlines(), start=1):
+    for number, line in enumerate(read_input(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:

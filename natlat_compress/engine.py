@@ -213,7 +213,7 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
     jobs = default_jobs() if jobs is None else jobs
     results: dict = {}
     todo = the_plan.jobs
-    if cache is not None and corpus.kind in ("table", "text"):
+    if cache is not None:
         keys = {item: cache.key(corpus, *item) for item in the_plan.jobs if not item[0].startswith("agent:")}
         found = cache.get_many(keys.values())
         results = {item: found[key] for item, key in keys.items() if key in found}

@@ -15,7 +15,6 @@ agent Y saw B+AB. On a string s the gap is ``C_A(s) − C_B(s)``. Three things a
 from __future__ import annotations
 
 import itertools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -25,7 +24,7 @@ import numpy as np
 from . import conditions as cond
 from .coders import get_coder
 from .coders.agent import register_agent, stack, unify
-from .corpus import OBJECT_SEPARATOR, TableCorpus, load_corpus, table_from_columns
+from .corpus import OBJECT_SEPARATOR, TableCorpus, load_corpus, read_input, table_from_columns
 from .engine import Term, evaluate, plan
 from .errors import CorpusError
 from .latents import LATENT_ATOM, choose_features
@@ -114,17 +113,11 @@ def _read_training(paths: Sequence[str], corpus) -> Any:
         if not p.exists():
             raise CorpusError(f"no such training file or directory: {path}")
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-        pieces += [f.read_bytes() for f in files]
+        pieces += [read_input(f) for f in files]
     training = OBJECT_SEPARATOR.join(piece for piece in pieces if piece)
     if not training:
         raise CorpusError(f"the training corpus {', '.join(paths)} is empty")
     return training
-
-
-def _training_bytes(training, corpus) -> bytes:
-    if training is None:
-        return b""
-    return training if isinstance(training, bytes) else training.serialize(corpus.names)
 
 
 def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, latent: Any = None,
@@ -152,22 +145,21 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
         items = corpus.row_bytes(corpus.names)
     else:
         names, items = corpus.names, list(corpus.objects.values())
-    priors = [_training_bytes(t, corpus) for t in trainings]
     per_item = np.array([agent.row_bits(corpus.symbols(), corpus.names) if agent.reads == "symbols"
                          else [agent.base.conditional_bits(item, prior) for item in items]
-                         for agent, prior in zip(agents, priors)], dtype=float)
+                         for agent, prior in ((a, a.prior_for(corpus.names)) for a in agents)], dtype=float)
     gaps = per_item[0] - per_item[1]
 
     same_base = bases[0].spec == bases[1].spec
     compiler = {
-        "a_describes_b": {"bits": _describe(agents[0], trainings[0], trainings[1], corpus),
+        "a_describes_b": {"bits": _describe(agents[0], agents[1], corpus),
                           "what": "C_A(D_B | D_A): agent A's cost of agent B's training corpus"},
-        "b_describes_a": {"bits": _describe(agents[1], trainings[1], trainings[0], corpus),
+        "b_describes_a": {"bits": _describe(agents[1], agents[0], corpus),
                           "what": "C_B(D_A | D_B): agent B's cost of agent A's training corpus"},
         "same_base_coder": same_base,
     }
     compiler["bound"] = max(compiler["a_describes_b"]["bits"], compiler["b_describes_a"]["bits"])
-    compiler["holds_on_items"] = bool(same_base and gaps.max() <= compiler["a_describes_b"]["bits"]
+    compiler["holds_on_items"] = bool(gaps.max() <= compiler["a_describes_b"]["bits"]
                                       and -gaps.min() <= compiler["b_describes_a"]["bits"]) if same_base else None
 
     report = {
@@ -184,12 +176,13 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
     return report
 
 
-def _describe(agent, own, other, corpus) -> float:
-    """What ``agent`` (primed with ``own``) pays for the other agent's training corpus, in bits."""
-    if other is None:
+def _describe(agent, other, corpus) -> float:
+    """What ``agent``, primed with its own training corpus, pays for ``other``'s training corpus, in bits."""
+    if other.training is None:
         return 0.0
     if agent.reads == "bytes":
-        return float(agent.base.conditional_bits(_training_bytes(other, corpus), _training_bytes(own, corpus)))
+        return float(agent.base.conditional_bits(other.prior_for(corpus.names), agent.prior_for(corpus.names)))
+    own, other = agent.training, other.training
     columns = corpus.names
     if own is None:
         (other_u,) = unify([other.symbols()], columns)

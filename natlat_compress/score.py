@@ -17,7 +17,7 @@ import numpy as np
 
 from . import conditions as cond
 from .coders import get_coder
-from .corpus import TableCorpus, TextCorpus, load_corpus, table_from_columns
+from .corpus import TableCorpus, TextCorpus, load_corpus, read_input, table_from_columns
 from .cache import TermCache
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
@@ -76,7 +76,7 @@ def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
         value = discover_latent(corpus)
         return corpus.with_atom(atom, value), text_latent(value, "discover", atom, "discovered")
     if isinstance(latent, (str, os.PathLike)) and Path(latent).is_file():
-        value = Path(latent).read_bytes()
+        value = read_input(Path(latent))
         return corpus.with_atom(atom, value), text_latent(value, f"file:{latent}", atom, "string")
     raise CorpusError(f"a text corpus's latent is a string: a file, --latent-text, or 'discover'; got {latent!r}")
 
