@@ -7,6 +7,7 @@ non-zero exit, with no traceback.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 import warnings
@@ -85,6 +86,26 @@ def output_options(command):
             click.echo(text)
 
     return wrapper
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes: a whole number, optionally with kB, MB or GB (powers of 1000)."""
+
+    name = "size"
+    UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        number, unit = re.fullmatch(r"\s*([0-9.]*)\s*([a-zA-Z]*)\s*", str(value)).groups()
+        try:
+            size = int(float(number) * self.UNITS[unit.lower()])
+        except (ValueError, KeyError):
+            self.fail(f"{value!r} is not a size; valid: a whole number of bytes or one with kB, MB, GB (64MB)", param,
+                      ctx)
+        if size < 1:
+            self.fail(f"{value!r}: the size must be positive", param, ctx)
+        return size
 
 
 class Progress:
@@ -247,9 +268,11 @@ def latent_options(command):
 @click.option("--scheduler", help="Run the work on a Dask cluster: tcp://HOST:PORT of its scheduler (the dask extra).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Keep code lengths in this folder; a rerun computes only what is new.")
+@click.option("--stream", type=ByteSize(), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
+              "64MB); code lengths are summed over chunks.")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, cache_dir, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, stream, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -267,7 +290,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
         report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
-                       scheduler=scheduler, cache=cache_dir)
+                       scheduler=scheduler, cache=cache_dir, stream=stream)
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))

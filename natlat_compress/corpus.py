@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -45,14 +45,28 @@ def _escape(value: bytes) -> bytes:
 
 
 def read_input(path: Path) -> bytes:
+    """The bytes of a file, or a one-line error saying why they cannot be read."""
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise CorpusError(f"{path} is a directory, not a file") from None
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror}") from None
+        raise _read_error(path, exc) from None
+
+
+def read_input_check(path: Path) -> None:
+    """The errors of :func:`read_input`, without reading (for files read in pieces)."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+
+
+def _read_error(path: Path, exc: OSError) -> CorpusError:
+    if isinstance(exc, FileNotFoundError):
+        return CorpusError(f"no such file: {path}")
+    if isinstance(exc, IsADirectoryError):
+        return CorpusError(f"{path} is a directory, not a file")
+    return CorpusError(f"cannot read {path}: {exc.strerror}")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -98,6 +112,8 @@ class TableCorpus:
         self._cells = {name: self._cell_table(col) for name, col in columns.items()}
         self._symbols = None
         self._column_bytes: dict[str, int] = {}
+        self._place = {name: i for i, name in enumerate(columns)}
+        self._whole_table: tuple[np.ndarray, np.ndarray] | None = None
 
     def symbols(self):
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
@@ -135,6 +151,12 @@ class TableCorpus:
     def _row_lengths(self, atoms: Sequence[str]) -> np.ndarray:
         return np.sum([self._cells[a][2][self.columns[a].codes] for a in atoms], axis=0)
 
+    def leading(self, first: Sequence[str]) -> "TableCorpus":
+        """The same table with the columns ``first`` moved to the front: the order rows are serialised in, so that
+        every job's columns come in table order and are cut from the whole table (:meth:`serialize`)."""
+        order = [*first, *(name for name in self.columns if name not in first)]
+        return self if order == self.names else TableCorpus({name: self.columns[name] for name in order}, self.source)
+
     def with_columns(self, replaced: dict[str, Column]) -> "TableCorpus":
         return TableCorpus({**self.columns, **replaced}, self.source)
 
@@ -148,10 +170,35 @@ class TableCorpus:
     def serialize(self, atoms: Sequence[str]) -> bytes:
         """The columns ``atoms`` row by row: each row's cells in the given order, each ended by 0x1F, rows by 0x1E.
 
-        Vectorised: one scatter of bytes per column, no Python loop over rows.
+        Atoms in table order are cut out of the whole table, serialised once (two passes over its bytes per call);
+        any other order is scattered column by column. Vectorised either way: no Python loop over rows.
         """
         if not atoms:
             return b""
+        atoms = list(atoms)
+        places = [self._place[a] for a in atoms]
+        if places == sorted(places):
+            whole, column_of_byte = self._whole()
+            wanted = np.zeros(len(self.columns), dtype=bool)
+            wanted[places] = True
+            out = whole[wanted[column_of_byte]] if len(atoms) < len(self.columns) else whole.copy()
+        else:
+            out = self._scatter(atoms)
+        out[np.cumsum(self._row_lengths(atoms)) - 1] = ROW_END  # the last cell's field end becomes the row end
+        return out.tobytes()
+
+    def _whole(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every column in table order, each cell ended by 0x1F, and the column index of every byte (built once)."""
+        if self._whole_table is None:
+            names = self.names
+            lengths = np.stack([self._cells[a][2][self.columns[a].codes] for a in names], axis=1)  # rows x columns
+            index_type = np.uint8 if len(names) <= 256 else np.uint32
+            column_of_byte = np.repeat(np.tile(np.arange(len(names), dtype=index_type), self.n_items), lengths.ravel())
+            self._whole_table = (self._scatter(names), column_of_byte)
+        return self._whole_table
+
+    def _scatter(self, atoms: Sequence[str]) -> np.ndarray:
+        """Each row's cells of ``atoms`` in order, each ended by 0x1F: one scatter of bytes per column."""
         cell_lengths = [self._cells[a][2][self.columns[a].codes] for a in atoms]
         row_lengths = np.sum(cell_lengths, axis=0)
         out = np.empty(int(row_lengths.sum()), dtype=np.uint8)
@@ -164,8 +211,7 @@ class TableCorpus:
             out[np.repeat(position, lengths) + run_offset] = flat[np.repeat(starts[self.columns[atom].codes], lengths)
                                                                   + run_offset]
             position += lengths
-        out[position - 1] = ROW_END  # the last cell's field end becomes the row end
-        return out.tobytes()
+        return out
 
 
 def table_from_columns(columns: dict[str, Sequence] | Iterable[tuple[str, Sequence]], source: str = "") -> TableCorpus:
@@ -197,12 +243,56 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
     a row with a different number of fields than the header is an error naming its line.
     """
     path = Path(path)
-    raw = read_input(path)
-    text = raw.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    if not text.strip():
+    raw = read_input(path).removeprefix(b"\xef\xbb\xbf")
+    if not raw.strip():
         raise CorpusError(f"{path} is empty")
-    if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(text)
+    delimiter = delimiter or _table_delimiter(path, raw)
+    return _parse_table(raw, delimiter, path)
+
+
+def read_table_chunks(path: str | os.PathLike, chunk_bytes: int,
+                      delimiter: str | None = None) -> Iterator[tuple[TableCorpus, int]]:
+    """The table at ``path`` as tables of consecutive rows, each about ``chunk_bytes`` of the file, read one at a
+    time: a table larger than memory. Yields each with the bytes of the file read through it. Rows are cut at line
+    ends only (never inside a quoted cell); every chunk has the file's header."""
+    path = Path(path)
+    read_input_check(path)
+    with open(path, "rb") as handle:
+        head = handle.readline().removeprefix(b"\xef\xbb\xbf")
+        if not head.strip():
+            raise CorpusError(f"{path} is empty")
+        rows_before, pending, through = 0, b"", len(head)
+        while True:
+            data = handle.read(chunk_bytes)
+            block = pending + data
+            end = block.rfind(b"\n") + 1 if data else len(block)  # at the last line end read so far
+            while block.count(b'"', 0, end) % 2 and (more := handle.readline()):  # not inside a quoted cell
+                block += more
+                end = len(block)
+            piece, pending = block[:end], block[end:]
+            through += len(piece)
+            if piece.strip():
+                delimiter = delimiter or _table_delimiter(path, head + piece)
+                table = _parse_table(head + piece, delimiter, path, rows_before)
+                rows_before += table.n_items
+                yield table, through
+            if not data and not pending:
+                if rows_before == 0:
+                    raise CorpusError(f"{path} has a header and no rows")
+                return
+
+
+def _table_delimiter(path: Path, raw: bytes) -> str:
+    return "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(raw)
+
+
+def _parse_table(raw: bytes, delimiter: str, path: Path, rows_before: int = 0) -> TableCorpus:
+    """A header row and data rows; ``rows_before`` numbers the data rows in errors (for a chunk of a file)."""
+    simple = _simple_table(raw, delimiter)
+    if simple is not None:
+        header, columns = simple
+        return TableCorpus(dict(zip(_dedupe_header(header), columns)), str(path))
+    text = raw.decode("utf-8", "surrogateescape")
     csv.field_size_limit(sys.maxsize)  # a 10 MB cell is a cell
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -217,14 +307,71 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
     if ragged.size:
         first = int(ragged[0])
         found = widths[first]
-        raise CorpusError(f"{path}: data row {first + 1} has {found} field{'s' if found != 1 else ''} but the header "
-                          f"has {len(header)} ({ragged.size} ragged row{'s' if ragged.size > 1 else ''} in all)")
+        raise CorpusError(f"{path}: data row {rows_before + first + 1} has {found} field{'s' if found != 1 else ''} but "
+                          f"the header has {len(header)} ({ragged.size} ragged row{'s' if ragged.size > 1 else ''} in "
+                          f"{'all' if not rows_before else 'this chunk'})")
     cells = np.array(body, dtype=object)
     return TableCorpus({name: Column.from_values(cells[:, j]) for j, name in enumerate(header)}, str(path))
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
+def _simple_table(raw: bytes, delimiter: str) -> tuple[list[str], list[Column]] | None:
+    """The header and columns of a table without quotes, lone carriage returns or blank lines, parsed by numpy; None
+    for any other table (the csv module reads it, and names a ragged row)."""
+    if b'"' in raw:
+        return None
+    if b"\r" in raw:
+        crlf = raw.count(b"\r\n")
+        if crlf != raw.count(b"\r") or crlf < raw.count(b"\n"):
+            return None
+        raw = raw.replace(b"\r\n", b"\n")
+    first = raw.find(b"\n")
+    body = raw[first + 1:] if first >= 0 else b""
+    if not body or body.startswith(b"\n") or b"\n\n" in body:
+        return None
+    try:
+        raw.decode("utf-8")  # category order is the str order only for valid UTF-8
+    except UnicodeDecodeError:
+        return None
+    header = raw[:first].decode("utf-8").split(delimiter)
+    columns = parse_rows(body, delimiter, len(header))
+    return None if columns is None else (header, columns)
+
+
+def parse_rows(body: bytes, delimiter: str, width: int) -> list[Column] | None:
+    """The columns of unquoted rows, each ended by a newline (the last one may not be) with ``width`` fields each.
+
+    Vectorised: the field ends are found with one comparison over the bytes, and each column's cells are gathered
+    into a fixed-width array that ``np.unique`` factorises. None if a row has another width, or a cell cannot be held
+    that way (one ending in a NUL byte, or a column of very long cells).
+    """
+    buf = np.frombuffer(body if body.endswith(b"\n") else body + b"\n", dtype=np.uint8)
+    field_ends = np.flatnonzero((buf == ord(delimiter)) | (buf == 0x0A))
+    if len(field_ends) % width:
+        return None
+    field_ends = field_ends.reshape(-1, width)
+    if not (buf[field_ends[:, -1]] == 0x0A).all() or not (buf[field_ends[:, :-1]] == ord(delimiter)).all():
+        return None
+    starts = np.empty_like(field_ends)
+    starts[0, 0], starts[1:, 0], starts[:, 1:] = 0, field_ends[:-1, -1] + 1, field_ends[:, :-1] + 1
+    columns = [_fixed_width_column(buf, starts[:, j], field_ends[:, j] - starts[:, j]) for j in range(width)]
+    return None if any(c is None for c in columns) else columns
+
+
+def _fixed_width_column(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Column | None:
+    width = max(int(lengths.max()), 1)
+    if len(starts) * width > 8 * len(buf) + (1 << 24):
+        return None
+    offsets = np.arange(width)
+    cells = np.where(offsets < lengths[:, None], buf[np.minimum(starts[:, None] + offsets, len(buf) - 1)], 0)
+    cells = np.ascontiguousarray(cells, dtype=np.uint8)
+    if (cells[lengths > 0, lengths[lengths > 0] - 1] == 0).any():  # "S" strings drop trailing NUL bytes
+        return None
+    uniques, codes = np.unique(cells.view(f"S{width}").ravel(), return_inverse=True)
+    return Column(codes.astype(np.int32).ravel(), uniques.tolist())
+
+
+def _sniff_delimiter(raw: bytes) -> str:
+    sample = raw[:65536].decode("utf-8", "surrogateescape")
     try:
         return csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:

@@ -44,6 +44,14 @@ def fmt_bits(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def fmt_bytes(size: float) -> str:
+    """``20 kB``, ``64 MB``, ``1.5 GB`` (powers of 1000)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:,.3g} {unit}"
+    return f"{size:,.0f} bytes"
+
+
 def fmt_rate(value: float) -> str:
     """A per-row or per-object figure: three decimals while small, whole numbers once large."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
@@ -138,6 +146,8 @@ def score_text(report: dict) -> str:
         head.append("  (no corpus given: the 1984 House votes, with the party column Class as the candidate latent)")
     head.append("All errors are code lengths in bits over the whole corpus; lower is more natural. "
                 f"weak error = mediation + worst weak redundancy; /{unit} divides by {n:,}.")
+    if "stream" in corpus:
+        head.append(f"Approximation: {corpus['stream']['approximation']}.")
     out = ["\n".join(head)]
     rows = score_rows(report)
     for result in report["results"]:

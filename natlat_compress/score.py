@@ -17,11 +17,12 @@ import numpy as np
 
 from . import conditions as cond
 from .coders import get_coder
-from .corpus import TableCorpus, TextCorpus, load_corpus, read_input, table_from_columns
+from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_input, read_table_chunks,
+                     table_from_columns)
 from .cache import TermCache
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
-from .report import fmt_rate
+from .report import fmt_bytes, fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
 
@@ -128,7 +129,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
-          cache: str | os.PathLike | None = None) -> dict:
+          cache: str | os.PathLike | None = None, stream: int | None = None) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -154,8 +155,12 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     cache
         A folder for a persistent cache of code lengths (``natlat_compress.cache``): jobs an earlier run computed
         are read, not run.
+    stream
+        Read a CSV/TSV table in chunks of about this many bytes of the file and sum every code length over the chunks:
+        a table larger than memory. Each chunk is coded on its own (the report's warnings say what this costs).
     progress, on_plan
-        Called with ``(done_bytes, total_bytes)`` as work finishes, and with ``(jobs, bytes)`` once the plan is known.
+        Called with ``(done_bytes, total_bytes)`` as work finishes, and with ``(jobs, bytes)`` once the plan is known
+        (when streaming: of the first chunk, and the progress in bytes of the file).
 
     Returns
     -------
@@ -166,6 +171,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     example = corpus is None
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT
+    if stream is not None:
+        chunks = _chunks(corpus, stream)
+        corpus, file_read = next(chunks)
     corpus = as_corpus(corpus, split=split, field=field)
     if latent is None:
         raise CorpusError("no latent given: --latent COLUMN for a table; --latent-file, --latent-text or "
@@ -179,6 +187,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     if against is not None:
         corpus, second = _resolve_latent(corpus, against, AGAINST_ATOM)
     used = main.atoms | (second.atoms if second else frozenset())
+    if corpus.kind == "table":
+        corpus = corpus.leading(sorted(used))  # latents first, as the engine serialises them
     names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
     X = [frozenset([f]) for f in names]
     candidates = [main, *baselines(names)]
@@ -214,7 +224,14 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
             warnings.warn(message, UserWarning, stacklevel=2)
         if on_plan:
             on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
-        values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache)
+        if stream is None:
+            values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache)
+            totals = {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
+                      "bytes_to_compress": the_plan.bytes_to_compress}
+            n, streamed = corpus.n_items, None
+        else:
+            values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, sorted(used),
+                                                  stream, dict(jobs=jobs, client=client, cache=term_cache), progress)
     finally:
         if client is not None:
             client.close()
@@ -228,7 +245,6 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     def table(spec, variant=None):
         return cond.TermTable(grouped[(spec, variant)])
 
-    n = corpus.n_items
     latents_by_label = {"Λ": main.atoms} | ({"Λ'": second.atoms} if second else {})
     results = []
     for spec in coders:
@@ -283,14 +299,53 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     return {
         "unit": "bits",
         "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": n, "features": names,
-                   "example": example},
+                   "example": example} | ({"stream": streamed} if streamed else {}),
         "latent": main.describe(),
-        "plan": {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
-                 "bytes_to_compress": the_plan.bytes_to_compress,
-                 "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants), "seed": seed},
-        "warnings": fallbacks + reach_warnings,
+        "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
+                 "seed": seed},
+        "warnings": fallbacks + reach_warnings + ([streamed["approximation"]] if streamed else []),
         "results": results,
     }
+
+
+def _chunks(corpus: Any, chunk_bytes: int):
+    """The chunks of a CSV/TSV path for ``stream`` (see :func:`natlat_compress.corpus.read_table_chunks`)."""
+    if not isinstance(corpus, (str, os.PathLike)) or Path(corpus).suffix.lower() not in TABLE_SUFFIXES:
+        raise CorpusError("--stream reads a CSV/TSV table file in chunks; give its path")
+    if chunk_bytes < 1:
+        raise CorpusError(f"--stream needs a positive chunk size; got {chunk_bytes}")
+    return read_table_chunks(corpus, chunk_bytes)
+
+
+def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, chunk_bytes: int, options: dict,
+            progress) -> tuple[dict, dict, int, dict]:
+    """Every term summed over the chunks of a streamed table, one chunk in memory at a time: the values, the plan's
+    totals, the rows, and what the report says of the streaming."""
+    file_size = Path(first.source).stat().st_size
+    values: dict = {}
+    totals = {"jobs": 0, "cached_jobs": 0, "bytes_to_compress": 0}
+    n, n_chunks, chunk, the_plan, read_before = 0, 0, first, first_plan, 0
+    while chunk is not None:
+        chunk_size = file_read - read_before
+
+        def chunk_progress(done: int, total: int) -> None:  # in bytes of the file
+            if progress:
+                progress(read_before + chunk_size * done // max(total, 1), file_size)
+
+        for key, bits in evaluate(the_plan, chunk, progress=chunk_progress, **options).items():
+            values[key] = values.get(key, 0.0) + bits
+        totals = {k: v + {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
+                          "bytes_to_compress": the_plan.bytes_to_compress}[k] for k, v in totals.items()}
+        n, n_chunks, read_before = n + chunk.n_items, n_chunks + 1, file_read
+        chunk, file_read = next(chunks, (None, file_read))
+        if chunk is not None:
+            chunk = chunk.leading(lead)
+            the_plan = plan(wanted, chunk, run_specs, lead=lead)
+    approximation = (f"streamed in {n_chunks} chunk{'s' if n_chunks > 1 else ''} of about {fmt_bytes(chunk_bytes)} "
+                     "of the file: each chunk is coded on its own and code lengths are summed over the chunks, an "
+                     "upper bound on coding the table whole that misses structure shared across chunks (a model coder "
+                     "learns its parameters afresh in each); calibration replicates are drawn within chunks")
+    return values, totals, n, {"chunks": n_chunks, "chunk_bytes": chunk_bytes, "approximation": approximation}
 
 
 def _runnable_spec(spec: str, corpus) -> str:

@@ -18,7 +18,8 @@ import numpy as np
 from .corpus import table_from_columns
 from .errors import NatlatError
 
-__all__ = ["Source", "Feature", "SOURCES", "get_source", "sample", "truth", "entropy_table", "write_source", "as_table"]
+__all__ = ["Source", "Feature", "SOURCES", "get_source", "sample", "truth", "entropy_table", "oracle_table",
+           "write_source", "as_table"]
 
 LATENT = "L"
 
@@ -160,6 +161,34 @@ def entropy_table(pmf: np.ndarray, names: list[str]) -> Callable[..., float]:
     return lambda target, given=(): H(frozenset(target) | frozenset(given)) - H(frozenset(given))
 
 
+def oracle_table(source: Source, columns: dict[str, np.ndarray]) -> Callable[..., float]:
+    """``C(S|T) = Σ_rows −log2 p(s | t)`` in bits: the code lengths of a sample (``columns`` from :func:`sample`) under
+    the source's own distribution. An oracle that knows the population codes with these; its estimates differ from
+    the truth by sampling noise alone — the floor a code that has to learn the distribution cannot beat on average."""
+    names = [LATENT, *source.names]
+    pmf = source.pmf()
+    cache: dict[frozenset, float] = {}
+
+    def log_p(atoms: frozenset) -> float:  # Σ_rows log2 p(the row's values of atoms)
+        if atoms not in cache:
+            axes = tuple(i for i, n in enumerate(names) if n not in atoms)
+            marginal = pmf.sum(axis=axes) if axes else pmf
+            cache[atoms] = float(np.log2(marginal[tuple(columns[n] for n in names if n in atoms)]).sum()) \
+                if atoms else 0.0
+        return cache[atoms]
+
+    return lambda target, given=(): log_p(frozenset(given)) - log_p(frozenset(target) | frozenset(given))
+
+
+def quantities(C: Callable[..., float], names: list[str]) -> dict:
+    """Every quantity ``natlat score`` reports for latent ``L`` over features ``names``, from code lengths ``C``."""
+    from .score import _estimates, _summary
+
+    est = _estimates(C, [frozenset([n]) for n in names], frozenset([LATENT]))
+    return {**_summary(est, names),
+            "redundancy_errors": {v: dict(zip(names, values)) for v, values in est["redundancy"].items()}}
+
+
 def truth(source: Source) -> dict:
     """The population value, in bits per row, of every quantity ``natlat score`` reports for latent ``L``."""
     from .latents import baselines
@@ -168,10 +197,7 @@ def truth(source: Source) -> dict:
     names = source.names
     C = entropy_table(source.pmf(), [LATENT, *names])
     X = [frozenset([n]) for n in names]
-    est = _estimates(C, X, frozenset([LATENT]))
-    out = {**_summary(est, names),
-           "redundancy_errors": {v: dict(zip(names, values)) for v, values in est["redundancy"].items()},
-           "features_bits": C(names), "baselines": {}}
+    out = {**quantities(C, names), "features_bits": C(names), "baselines": {}}
     for latent in baselines(names):
         summary = _summary(_estimates(C, X, latent.atoms), names)
         kind = latent.kind

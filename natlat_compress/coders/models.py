@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -45,6 +45,8 @@ LC_FIRST_BLOCK = 64
 LC_EM_ITERATIONS = 20  # the first fit; later fits start from the previous one
 LC_WARM_ITERATIONS = 5
 NB_BLOCK_GROWTH = 1.05
+PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
+PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 
 
 class SymbolColumns:
@@ -150,6 +152,42 @@ def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]])
     return _nb_from_scores(scores, target)
 
 
+def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int], classes: np.ndarray,
+                    n_classes: int) -> tuple[float, int]:
+    """How much two columns depend on each other beyond what a class explains: the plug-in conditional mutual
+    information ``I(C_1; C_2 | class)`` in nats on the leading ``PAIR_SELECTION_ROWS`` rows, and the free parameters
+    merging the pair adds (``n_classes·(k_1 − 1)·(k_2 − 1)``). A pair whose merged alphabet is larger than those rows
+    is too sparse to merge: (0, 0)."""
+    (ci, ki), (cj, kj) = first, second
+    rows = min(len(classes), PAIR_SELECTION_ROWS)
+    if ki * kj > rows:
+        return 0.0, 0
+    n = np.bincount((classes[:rows] * ki + ci[:rows]) * kj + cj[:rows],
+                    minlength=n_classes * ki * kj).reshape(n_classes, ki, kj).astype(float)
+    per_class, a, b = n.sum(axis=(1, 2)), n.sum(axis=2), n.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cmi = float(np.nansum(n * np.log(n * per_class[:, None, None] / (a[:, :, None] * b[:, None, :])))) / rows
+    return cmi, n_classes * (ki - 1) * (kj - 1)
+
+
+def best_pair(names: Sequence, dependence: Callable[[object, object], float]) -> tuple | None:
+    """The pair of ``names`` (in that order) with the largest ``dependence``, the first on ties; None if all are 0."""
+    best, best_value = None, 0.0
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            value = dependence(first, second)
+            if value > best_value:
+                best, best_value = (first, second), value
+    return best
+
+
+def merge_pair(columns: Sequence[tuple[np.ndarray, int]], pair: tuple[int, int]) -> list[tuple[np.ndarray, int]]:
+    """The columns with ``pair`` replaced by one column of their joint value (in the first one's place)."""
+    i, j = pair
+    (ci, ki), (cj, kj) = columns[i], columns[j]
+    return [(ci * kj + cj, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
+
+
 def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int, rng: np.random.Generator):
     """EM for a latent-class model on the first ``rows`` rows, from responsibilities ``resp`` of the rows before (new
     rows start from seeded Dirichlet draws). Returns (log π, [log θ per column], responsibilities)."""
@@ -206,6 +244,32 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -
     return bits
 
 
+def latent_class_column_sets(columns: Sequence[tuple[np.ndarray, int]], rows: int | None = None):
+    """The column sets latent-class members are fitted to, and the size of the class of joint members they stand for.
+
+    A latent-class model assumes the columns independent given the class; a pair that depends beyond it (one column
+    copying another) costs bits on every row. So beside the columns themselves, ``model`` fits the columns with their
+    most dependent pair merged — the pair with the largest ``I(C_i; C_j | class)`` under a latent-class fit with 4
+    classes on the leading rows (of the first ``rows``), if it is at least twice the median pair's. The class counts every pair, ``1 + |H|·(1 + n(n−1)/2)``
+    members; those not evaluated only add probability.
+    """
+    n = len(columns)
+    if n < 3:  # merging two columns leaves one, which the chain's marginal KT already codes
+        return [list(columns)], 1 + len(LATENT_CLASS_SIZES)
+    class_size = 1 + len(LATENT_CLASS_SIZES) * (1 + n * (n - 1) // 2)
+    head = min(rows if rows is not None else len(columns[0][0]), PAIR_SELECTION_ROWS)
+    classes = 4
+    *_, resp = _lc_fit(columns, head, classes, np.empty((0, classes)), LC_EM_ITERATIONS, np.random.default_rng(0))
+    fitted = resp.argmax(axis=1)
+    # The classes were fitted to these very rows, so every pair keeps some dependence given them and the χ² reference
+    # does not hold; a pair is merged when it stands out against the others: twice the median pair's dependence.
+    excess = {(i, j): pair_dependence(columns[i], columns[j], fitted, classes)[0]
+              for i in range(n) for j in range(i + 1, n)}
+    typical = float(np.median(list(excess.values())))
+    pair = best_pair(range(n), lambda i, j: excess[i, j] if excess[i, j] > 2 * typical else 0.0)
+    return ([list(columns)] if pair is None else [list(columns), merge_pair(columns, pair)]), class_size
+
+
 def _mixture(member_bits: Sequence[float], class_size: int) -> float:
     """``−log2 Σ_m 2^(−C_m) / M``: a uniform Bayesian mixture over a class of M members, some evaluated."""
     bits = np.asarray(member_bits, dtype=float)
@@ -246,18 +310,14 @@ class ModelCoder(Coder):
                 else sum(self._link(table, t, list(g) + target[:i]) for i, t in enumerate(target)) for g in givens]
 
     def _joint(self, table: SymbolColumns, target: list[str]) -> float:
-        """Several columns, nothing given: the chain of link mixtures beside latent-class models."""
+        """Several columns, nothing given: the chain of link mixtures beside latent-class models, on the columns and
+        on the columns with their most dependent pair merged."""
         key = ("joint", tuple(target))
         if key not in table.cache:
             chain = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
-            classes = [self._latent_class(table, target, h) for h in LATENT_CLASS_SIZES]
-            table.cache[key] = _mixture([chain, *classes], 1 + len(classes))
-        return table.cache[key]
-
-    def _latent_class(self, table: SymbolColumns, target: list[str], classes: int) -> float:
-        key = ("lc", tuple(target), classes)
-        if key not in table.cache:
-            table.cache[key] = latent_class_bits([table[t] for t in target], classes)
+            column_sets, class_size = latent_class_column_sets([table[t] for t in target])
+            classes = [latent_class_bits(columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
+            table.cache[key] = _mixture([chain, *classes], class_size)
         return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
@@ -266,7 +326,7 @@ class ModelCoder(Coder):
             return self._kt(table, target, tuple(given))
         if self.member == "nb":
             return nb_bits(codes, k, [table[g] for g in given])
-        return self._mix(table, target, given, [])
+        return self._mix(table, target, given)
 
     def _kt(self, table: SymbolColumns, target: str, given: tuple[str, ...]) -> float:
         key = ("kt", target, frozenset(given))
@@ -279,8 +339,10 @@ class ModelCoder(Coder):
                 table.cache[key] = kt_bits(codes, k)
         return table.cache[key]
 
-    def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: list[float]) -> float:
-        """The mixture over marginal, singles, the best pair (class: all pairs) and any extra members."""
+    def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: Sequence[float] = (),
+             extra_class: int = 0) -> float:
+        """The mixture over marginal, singles, the best pair (class: all pairs) and extra members standing for a class
+        of ``extra_class`` more."""
         m = len(given)
         members = [self._kt(table, target, ())]
         singles = sorted((self._kt(table, target, (g,)), g) for g in given)
@@ -288,7 +350,7 @@ class ModelCoder(Coder):
         if m >= 2:
             members.append(self._kt(table, target, tuple(sorted(g for _, g in singles[:2]))))
         members += extra
-        class_size = 1 + m + m * (m - 1) // 2 + len(extra)
+        class_size = 1 + m + m * (m - 1) // 2 + extra_class
         return _mixture(members, class_size)
 
     # -- one row at a time, after a training table (the per-item values of natlat priors) ------------------------------
@@ -351,42 +413,72 @@ class ModelCoder(Coder):
         if self.member != "mixture" or len(columns) < 2:
             return chain[0]
         members = [chain]
-        train_columns = [(train[c][0], train[c][1]) for c in columns]
-        both_columns = [both[c] for c in columns]
-        for h in LATENT_CLASS_SIZES:
-            log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
-                                              np.random.default_rng(0))
-            per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
-            members.append((per_row, latent_class_bits(train_columns, h)))
-        return mix_after(members, len(members))[0]
+        column_sets, class_size = latent_class_column_sets([both[c] for c in columns], rows=t)
+        for both_columns in column_sets:
+            train_columns = [(codes[:t], k) for codes, k in both_columns]
+            for h in LATENT_CLASS_SIZES:
+                log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
+                                                  np.random.default_rng(0))
+                per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
+                members.append((per_row, latent_class_bits(train_columns, h)))
+        return mix_after(members, class_size)[0]
 
     def _single_target_many(self, table: SymbolColumns, target: str, givens: list[list[str]]) -> list[float]:
         """One target column given each of several column sets. Naive Bayes is computed once over the union of the
-        sets; a set missing one column of the union subtracts that column's factor (linear-time leave-one-out)."""
+        sets; a set missing one column of the union subtracts that column's factor (linear-time leave-one-out).
+
+        ``model`` also mixes in naive Bayes with the set's most dependent pair merged into one column: naive Bayes
+        counts the evidence of two columns that copy each other twice, the merged pair counts it once. The pair is the
+        one with the largest ``I(G_i; G_j | target)`` (:func:`pair_dependence`) that pays for its parameters on the
+        leading rows (BIC) among the set's
+        ``PAIR_CANDIDATES`` columns that predict the target best alone (their single-column KT lengths, which the
+        mixture computes anyway). The class counts every pair of the set."""
         codes, k = table[target]
         union = list(dict.fromkeys(g for given in givens for g in given))
         prior, factor = _nb_parts(codes, k)
         full = None  # the scores over the whole union, summed once
         # In the mixture's class naive Bayes needs two given columns: with one it repeats the single-column KT.
         fewest = 2 if self.member == "mixture" else 1
+        dependence: dict[tuple[str, str], float] = {}  # per pair of given columns, computed when first asked
+
+        def pair_given(first: str, second: str) -> float:
+            if (first, second) not in dependence:  # merged only if it pays for its parameters (BIC)
+                cmi, df = pair_dependence(table[first], table[second], codes, k)
+                rows = min(table.n, PAIR_SELECTION_ROWS)
+                dependence[first, second] = cmi if rows * cmi > df / 2 * math.log(rows) else 0.0
+            return dependence[first, second]
+
+        pair_factors: dict[tuple[str, str], np.ndarray] = {}  # −f_i − f_j + f_ij, per merged pair
         results = []
         for given in givens:
+            scores = None
             if len(given) < fewest:
-                nb = None
+                pass
             elif len(given) >= len(union) - 1:
                 if full is None:
                     full = prior.copy()
                     for g in union:
                         full += factor(table[g])
                 left_out = set(union) - set(given)
-                nb = _nb_from_scores(full - factor(table[left_out.pop()]) if left_out else full, codes)
+                scores = full - factor(table[left_out.pop()]) if left_out else full
             else:
                 scores = prior.copy()
                 for g in given:
                     scores += factor(table[g])
-                nb = _nb_from_scores(scores, codes)
             if self.member == "nb":
-                results.append(nb if nb is not None else self._kt(table, target, ()))
-            else:
-                results.append(self._mix(table, target, given, [nb] if nb is not None else []))
+                results.append(_nb_from_scores(scores, codes) if scores is not None else self._kt(table, target, ()))
+                continue
+            extra, extra_class = [], 0
+            if scores is not None:
+                extra, extra_class = [_nb_from_scores(scores, codes)], 1
+            if len(given) >= 3:
+                extra_class += len(given) * (len(given) - 1) // 2
+                candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]
+                names = best_pair(sorted(candidates, key=union.index), pair_given)
+                if names is not None:
+                    if names not in pair_factors:
+                        merged = merge_pair([table[names[0]], table[names[1]]], (0, 1))[0]
+                        pair_factors[names] = factor(merged) - factor(table[names[0]]) - factor(table[names[1]])
+                    extra.append(_nb_from_scores(scores + pair_factors[names], codes))
+            results.append(self._mix(table, target, given, extra, extra_class))
         return results
