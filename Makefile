@@ -38,3 +38,4 @@ benchmarks: install-test
 	$(BIN)/python benchmarks/tiny_mixtures.py
 	$(BIN)/python benchmarks/compressors.py
 	$(BIN)/python benchmarks/fidelity.py
+	$(BIN)/python benchmarks/engine.py

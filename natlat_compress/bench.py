@@ -31,7 +31,7 @@ DEFAULT_BENCH_CODERS = ["zlib:1", "zlib:6", "zlib:9", "bz2:9", "lzma:6", "lzma:9
                         "zstd:9", "zstd:19", "lz4", "lz4:hc:9", "brotli:5", "brotli:11", "ppmd:6"]
 LEVEL_FAMILIES = {"zlib": "zlib:{}", "bz2": "bz2:{}", "lzma": "lzma:{}", "zstd": "zstd:{}", "brotli": "brotli:{}",
                   "ppmd": "ppmd:{}", "lz4": "lz4:hc:{}"}
-MIN_RUN_SECONDS = 0.02  # a timed run repeats the call until it lasts this long, so small files time well
+MIN_RUN_SECONDS = 0.02  # by default a timed run repeats the call until it lasts this long, so small files time well
 SOURCE_BYTES = 1 << 20
 
 
@@ -86,14 +86,14 @@ def _rss_kib(field: str) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
 
 
-def _timed(call: Callable[[], object], repeats: int) -> tuple[float, float, int]:
-    """Best wall and CPU seconds per call over ``repeats`` runs after a warm-up; each run loops until it is long
-    enough to time. Returns (wall, cpu, calls per run)."""
+def _timed(call: Callable[[], object], repeats: int, min_time: float) -> tuple[float, float, int]:
+    """Best wall and CPU seconds per call over ``repeats`` runs after a warm-up; each run loops until it lasts
+    ``min_time`` seconds and counts its mean. Returns (wall, cpu, calls per run)."""
     call()  # warm-up
     start = time.perf_counter()
     call()
     once = max(time.perf_counter() - start, 1e-9)
-    loops = max(1, int(MIN_RUN_SECONDS / once))
+    loops = max(1, int(min_time / once))
     best_wall = best_cpu = float("inf")
     for _ in range(repeats):
         wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -104,11 +104,11 @@ def _timed(call: Callable[[], object], repeats: int) -> tuple[float, float, int]
     return best_wall, best_cpu, loops
 
 
-def _measure(coder, data: bytes, repeats: int, source: tuple[bytes, float]) -> dict:
+def _measure(coder, data: bytes, repeats: int, min_time: float, source: tuple[bytes, float]) -> dict:
     baseline = _rss_kib("VmRSS") if _peak_rss_reset() else None
     blob = coder.compress(data)
     peak = (_rss_kib("VmHWM") - baseline) / 1024 if baseline is not None else None
-    wall, cpu, _ = _timed(lambda: coder.compress(data), repeats)
+    wall, cpu, _ = _timed(lambda: coder.compress(data), repeats, min_time)
     row = {"bytes": len(data), "compressed_bytes": len(blob)}
     bits = coder.bits(data)
     row["bits_per_byte"] = bits / len(data)
@@ -123,7 +123,7 @@ def _measure(coder, data: bytes, repeats: int, source: tuple[bytes, float]) -> d
         coder.decompress(blob, len(data))
         if baseline is not None:
             peak = max(peak, (_rss_kib("VmHWM") - baseline) / 1024)
-        wall, cpu, _ = _timed(lambda: coder.decompress(blob, len(data)), repeats)
+        wall, cpu, _ = _timed(lambda: coder.decompress(blob, len(data)), repeats, min_time)
         row["decompress_mb_s"] = len(data) / wall / 1e6
         row["decompress_cpu_mb_s"] = len(data) / cpu / 1e6 if cpu > 0 else None
     else:
@@ -166,8 +166,11 @@ def _files(paths: Sequence[str]) -> list[Path]:
 
 
 def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str | None = None, repeats: int = 5,
-          progress: Callable[[int, int], None] | None = None) -> dict:
-    """Benchmark every coder on every file; one row per (file, coder). Returns ``{"meta", "source", "rows"}``."""
+          progress: Callable[[int, int], None] | None = None, min_time: float = MIN_RUN_SECONDS) -> dict:
+    """Benchmark every coder on every file; one row per (file, coder). Returns ``{"meta", "source", "rows"}``.
+
+    Speeds are the best of ``repeats`` timed runs, each the mean of calls looped for ``min_time`` seconds: short runs
+    (the default) pick the machine's quickest moments; ``min_time=1`` times as ``zstd -b`` and ``lz4 -b`` do."""
     if coders:
         specs = expand_specs(coders, levels)
     else:
@@ -187,12 +190,13 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
         for coder in chosen:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # beyond-reach sizes are measured here (the idempotency column)
-                rows.append({"file": file.name, "coder": coder.spec, **_measure(coder, datas[file], repeats, source)})
+                rows.append({"file": file.name, "coder": coder.spec,
+                             **_measure(coder, datas[file], repeats, min_time, source)})
             done += 1
             if progress:
                 progress(done, total)
     pareto_front(rows)
-    return {"meta": {**machine_metadata(chosen), "repeats": repeats},
+    return {"meta": {**machine_metadata(chosen), "repeats": repeats, "min_time_s": min_time},
             "source": {"what": "i.i.d. over 16 letters, p ∝ 1/k", "bytes": len(source[0]),
                        "entropy_bits_per_symbol": source[1]},
             "rows": rows}

@@ -330,15 +330,17 @@ BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fracti
               "Default: zlib, bz2, lzma, zstd, lz4, brotli and PPMd at several levels.")
 @click.option("--levels", help="A-B: every level from A to B for each family named without a level.")
 @click.option("--repeats", default=5, show_default=True, type=click.IntRange(1), help="Timed runs (best is kept).")
+@click.option("--min-time", default=0.02, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds each timed run loops its calls for (1 times as zstd -b and lz4 -b do).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw speed against bits per byte here.")
 @click.option("-s", "--silent", is_flag=True, help="No progress bar on stderr.")
 @output_options
-def bench_command(paths, coders, levels, repeats, plot_path, silent, fmt):
+def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, fmt):
     """Benchmark compressors on PATHS as priors: size, ratio, speed and memory beside the stand-in columns
     (idempotency, primed gain, excess over the entropy); the Pareto front of speed and bits per byte is marked."""
     progress = Progress(silent, label="benchmarking")
     try:
-        report = bench(paths, coders, levels, repeats, progress)
+        report = bench(paths, coders, levels, repeats, progress, min_time)
     finally:
         progress.close()
     if plot_path:
@@ -346,8 +348,8 @@ def bench_command(paths, coders, levels, repeats, plot_path, silent, fmt):
     rows = [{c: row.get(c) for c in BENCH_COLUMNS} for row in report["rows"]]
     if fmt == "table":
         meta = report["meta"]
-        head = (f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, {meta['date']}; best of {repeats}; "
-                f"pareto = on the front of compress speed and bits per byte")
+        head = (f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, {meta['date']}; best of {repeats} runs "
+                f"of {min_time:g} s; pareto = on the front of compress speed and bits per byte")
         return head + "\n" + render_rows(rows, "table", BENCH_COLUMNS)
     return render(report, fmt, rows=rows)
 

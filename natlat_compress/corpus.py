@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -114,6 +115,15 @@ class TableCorpus:
         self._column_bytes: dict[str, int] = {}
         self._place = {name: i for i, name in enumerate(columns)}
         self._whole_table: tuple[np.ndarray, np.ndarray] | None = None
+        self._lengths: dict[str, np.ndarray] = {}  # per column, each row's cell length; "" for whole rows
+
+    def __getstate__(self) -> dict:
+        # What a worker can rebuild is not shipped to it (a Dask worker gets the columns only).
+        return {**self.__dict__, "_symbols": None, "_whole_table": None, "_lengths": {}, "_column_bytes": {}}
+
+    def prepare_serialization(self) -> None:
+        """Build the whole table's bytes now, before workers are forked, so that they share one copy."""
+        self._whole()
 
     def symbols(self):
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
@@ -149,12 +159,35 @@ class TableCorpus:
         return [blob[i:j] for i, j in zip([0] + ends[:-1], ends)]
 
     def _row_lengths(self, atoms: Sequence[str]) -> np.ndarray:
-        return np.sum([self._cells[a][2][self.columns[a].codes] for a in atoms], axis=0)
+        """Each row's bytes in :meth:`serialize` of ``atoms``: added up, or taken from all columns' when shorter."""
+        def total(columns) -> np.ndarray:
+            out = np.zeros(self.n_items, dtype=np.int64)
+            for a in columns:
+                out += self._cell_lengths(a)
+            return out
 
-    def leading(self, first: Sequence[str]) -> "TableCorpus":
-        """The same table with the columns ``first`` moved to the front: the order rows are serialised in, so that
-        every job's columns come in table order and are cut from the whole table (:meth:`serialize`)."""
-        order = [*first, *(name for name in self.columns if name not in first)]
+        atoms = set(atoms)
+        if len(atoms) <= len(self.columns) // 2:
+            return total(atoms)
+        if "" not in self._lengths:
+            self._lengths[""] = total(self.columns)
+        out = self._lengths[""].copy()
+        for a in self.columns.keys() - atoms:
+            out -= self._cell_lengths(a)
+        return out
+
+    def _cell_lengths(self, atom: str) -> np.ndarray:
+        """The bytes of each row's cell of ``atom`` with its field end, in the smallest unsigned type (kept)."""
+        if atom not in self._lengths:
+            lengths = self._cells[atom][2]
+            self._lengths[atom] = lengths.astype(np.min_scalar_type(int(lengths.max())))[self.columns[atom].codes]
+        return self._lengths[atom]
+
+    def leading(self, first: Sequence[str], rest: Sequence[str]) -> "TableCorpus":
+        """The table of the columns ``first`` then ``rest`` (in table order), the others dropped: the order rows are
+        serialised in, so that every job's columns come in table order and are cut from the whole table
+        (:meth:`serialize`)."""
+        order = [*first, *(name for name in self.columns if name in set(rest) - set(first))]
         return self if order == self.names else TableCorpus({name: self.columns[name] for name in order}, self.source)
 
     def with_columns(self, replaced: dict[str, Column]) -> "TableCorpus":
@@ -164,14 +197,16 @@ class TableCorpus:
         """The length of :meth:`serialize` of these atoms, without building it."""
         for a in atoms:
             if a not in self._column_bytes:
-                self._column_bytes[a] = int(self._cells[a][2][self.columns[a].codes].sum())
+                self._column_bytes[a] = int(self._cell_lengths(a).sum(dtype=np.int64))
         return sum(self._column_bytes[a] for a in atoms)
 
     def serialize(self, atoms: Sequence[str]) -> bytes:
         """The columns ``atoms`` row by row: each row's cells in the given order, each ended by 0x1F, rows by 0x1E.
 
-        Atoms in table order are cut out of the whole table, serialised once (two passes over its bytes per call);
-        any other order is scattered column by column. Vectorised either way: no Python loop over rows.
+        Vectorised, no Python loop over rows, in one of two ways. Columns in table order are cut out of the whole
+        table serialised once (a comparison and a copy over its bytes: measured, this beats building even a third of
+        the table afresh). Any other order is laid out padded — every column as wide as its longest cell — and the
+        padding dropped (:meth:`_padded`).
         """
         if not atoms:
             return b""
@@ -179,32 +214,70 @@ class TableCorpus:
         places = [self._place[a] for a in atoms]
         if places == sorted(places):
             whole, column_of_byte = self._whole()
-            wanted = np.zeros(len(self.columns), dtype=bool)
-            wanted[places] = True
-            out = whole[wanted[column_of_byte]] if len(atoms) < len(self.columns) else whole.copy()
+            left_out = sorted(set(range(len(self.columns))) - set(places))
+            if not left_out:
+                out = whole.copy()
+            elif len(left_out) <= len(places):  # one comparison per column, the fewer side
+                keep = column_of_byte != left_out[0]
+                for place in left_out[1:]:
+                    keep &= column_of_byte != place
+                out = whole[keep]
+            else:
+                keep = column_of_byte == places[0]
+                for place in places[1:]:
+                    keep |= column_of_byte == place
+                out = whole[keep]
         else:
-            out = self._scatter(atoms)
+            out = self._padded(atoms)[0]
         out[np.cumsum(self._row_lengths(atoms)) - 1] = ROW_END  # the last cell's field end becomes the row end
         return out.tobytes()
 
     def _whole(self) -> tuple[np.ndarray, np.ndarray]:
         """Every column in table order, each cell ended by 0x1F, and the column index of every byte (built once)."""
         if self._whole_table is None:
-            names = self.names
-            lengths = np.stack([self._cells[a][2][self.columns[a].codes] for a in names], axis=1)  # rows x columns
-            index_type = np.uint8 if len(names) <= 256 else np.uint32
-            column_of_byte = np.repeat(np.tile(np.arange(len(names), dtype=index_type), self.n_items), lengths.ravel())
-            self._whole_table = (self._scatter(names), column_of_byte)
+            self._whole_table = self._padded(self.names, column_index=True)
         return self._whole_table
+
+    def _padded(self, atoms: Sequence[str], column_index: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each row's cells of ``atoms`` in order, each ended by 0x1F, and (if asked) each byte's column index.
+
+        Rows are laid out padded, every column as wide as its longest cell, and the padding is dropped in one pass;
+        where the padding would be large (a column of a few long cells), bytes are scattered column by column."""
+        n = self.n_items
+        widths = [int(self._cells[a][2].max()) for a in atoms]
+        index_type = np.uint8 if len(self.columns) <= 256 else np.uint32
+        if n * sum(widths) > 4 * self.nbytes(atoms) + (1 << 20):
+            if not column_index:
+                return self._scatter(atoms), None
+            lengths = np.stack([self._cell_lengths(a) for a in atoms], axis=1)  # rows x columns
+            places = np.array([self._place[a] for a in atoms], dtype=index_type)
+            return self._scatter(atoms), np.repeat(np.tile(places, n), lengths.ravel())
+        padded = np.empty((n, sum(widths)), dtype=np.uint8)
+        used = np.empty((n, sum(widths)), dtype=bool)
+        offset = 0
+        for atom, width in zip(atoms, widths):
+            flat, starts, lengths = self._cells[atom]
+            inside = np.arange(width) < lengths[:, None]  # category x byte: part of the cell?
+            cell_bytes = np.zeros((len(lengths), width), dtype=np.uint8)
+            cell_bytes[inside] = flat[(starts[:, None] + np.arange(width))[inside]]
+            codes = self.columns[atom].codes
+            padded[:, offset:offset + width] = cell_bytes[codes]
+            used[:, offset:offset + width] = inside[codes]
+            offset += width
+        if not column_index:
+            return padded[used], None
+        slots = np.repeat(np.array([self._place[a] for a in atoms], dtype=index_type), widths)
+        return padded[used], np.broadcast_to(slots, padded.shape)[used]
 
     def _scatter(self, atoms: Sequence[str]) -> np.ndarray:
         """Each row's cells of ``atoms`` in order, each ended by 0x1F: one scatter of bytes per column."""
-        cell_lengths = [self._cells[a][2][self.columns[a].codes] for a in atoms]
-        row_lengths = np.sum(cell_lengths, axis=0)
+        cell_lengths = [self._cell_lengths(a) for a in atoms]
+        row_lengths = np.sum(cell_lengths, axis=0, dtype=np.int64)
         out = np.empty(int(row_lengths.sum()), dtype=np.uint8)
         position = np.concatenate([[0], np.cumsum(row_lengths)[:-1]]).astype(np.int64)
         for atom, lengths in zip(atoms, cell_lengths):
             flat, starts, _ = self._cells[atom]
+            lengths = lengths.astype(np.int64)
             total = int(lengths.sum())
             # Cell r's k-th byte goes to position[r] + k and comes from starts[code[r]] + k.
             run_offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -345,29 +418,62 @@ def parse_rows(body: bytes, delimiter: str, width: int) -> list[Column] | None:
     that way (one ending in a NUL byte, or a column of very long cells).
     """
     buf = np.frombuffer(body if body.endswith(b"\n") else body + b"\n", dtype=np.uint8)
-    field_ends = np.flatnonzero((buf == ord(delimiter)) | (buf == 0x0A))
+    newline = buf == 0x0A
+    field_ends = np.flatnonzero(newline | (buf == ord(delimiter)))
     if len(field_ends) % width:
         return None
     field_ends = field_ends.reshape(-1, width)
-    if not (buf[field_ends[:, -1]] == 0x0A).all() or not (buf[field_ends[:, :-1]] == ord(delimiter)).all():
+    # Every row's last field ends at a line end, and there are no other line ends: every row has ``width`` fields.
+    if np.count_nonzero(newline) != len(field_ends) or not newline[field_ends[:, -1]].all():
         return None
-    starts = np.empty_like(field_ends)
-    starts[0, 0], starts[1:, 0], starts[:, 1:] = 0, field_ends[:-1, -1] + 1, field_ends[:, :-1] + 1
-    columns = [_fixed_width_column(buf, starts[:, j], field_ends[:, j] - starts[:, j]) for j in range(width)]
+
+    def column(j: int) -> Column | None:  # a field starts after the previous one's end (the row's first after the last)
+        starts = field_ends[:, j - 1] + 1 if j else np.concatenate([[0], field_ends[:-1, -1] + 1])
+        return _fixed_width_column(buf, starts, field_ends[:, j] - starts)
+
+    # numpy lets go of the GIL while it gathers and sorts: columns are read on threads, one per core.
+    with ThreadPoolExecutor(max_workers=min(width, len(os.sched_getaffinity(0)))) as pool:
+        columns = list(pool.map(column, range(width)))
     return None if any(c is None for c in columns) else columns
 
 
 def _fixed_width_column(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Column | None:
     width = max(int(lengths.max()), 1)
+    last_bytes = buf[starts[lengths > 0] + lengths[lengths > 0] - 1]
+    if (last_bytes == 0).any():  # a cell ending in NUL would be read as its padding
+        return None
+    if width <= 8:  # a cell is a big-endian number: numbers sort as the strings do
+        keys = np.zeros(len(starts), dtype=np.uint64)
+        for position in range(width):
+            byte = buf[np.minimum(starts + position, len(buf) - 1)].astype(np.uint64)
+            byte[lengths <= position] = 0
+            keys |= byte << np.uint64(8 * (7 - position))
+        uniques, codes = _factorize(keys)
+        return Column(codes, [int(u).to_bytes(8, "big").rstrip(b"\0") for u in uniques.tolist()])
     if len(starts) * width > 8 * len(buf) + (1 << 24):
         return None
     offsets = np.arange(width)
     cells = np.where(offsets < lengths[:, None], buf[np.minimum(starts[:, None] + offsets, len(buf) - 1)], 0)
-    cells = np.ascontiguousarray(cells, dtype=np.uint8)
-    if (cells[lengths > 0, lengths[lengths > 0] - 1] == 0).any():  # "S" strings drop trailing NUL bytes
-        return None
-    uniques, codes = np.unique(cells.view(f"S{width}").ravel(), return_inverse=True)
+    uniques, codes = np.unique(np.ascontiguousarray(cells, dtype=np.uint8).view(f"S{width}").ravel(),
+                               return_inverse=True)
     return Column(codes.astype(np.int32).ravel(), uniques.tolist())
+
+
+def _factorize(keys: np.ndarray, sample: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct keys and each key's index among them. Keys of at most 3 bytes index a table of every
+    possible key (no sorting). Otherwise the distinct keys of a sample usually are all of them (a categorical column
+    has few): then a binary search codes every row, and only if one is missing is everything sorted."""
+    if len(keys) > 1 << 21 and not (keys & np.uint64((1 << 40) - 1)).any():
+        short = (keys >> np.uint64(40)).astype(np.int64)
+        present = np.zeros(1 << 24, dtype=bool)
+        present[short] = True
+        rank = np.cumsum(present, dtype=np.int32) - 1
+        return np.flatnonzero(present).astype(np.uint64) << np.uint64(40), rank[short]
+    uniques = np.unique(keys[:: max(1, len(keys) // sample)])
+    codes = np.searchsorted(uniques, keys)
+    if not (uniques[np.minimum(codes, len(uniques) - 1)] == keys).all():
+        uniques, codes = np.unique(keys, return_inverse=True)
+    return uniques, codes.astype(np.int32).ravel()
 
 
 def _sniff_delimiter(raw: bytes) -> str:

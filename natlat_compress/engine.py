@@ -182,12 +182,19 @@ def _run_batch(batch: list, base=None) -> list[list[float]]:
 
 
 def _units(jobs: list) -> list[tuple[str, Variant | None, list[Job]]]:
-    """Byte jobs one by one; a model coder's jobs grouped by (variant, target)."""
+    """Byte jobs one by one; a model coder's jobs grouped by (variant, target). The longest come first, so that no
+    worker starts one when the others are done: a model coder's joint of several columns (it fits latent-class models;
+    measured 5.8 s of 13.4 at 100,000 × 50), then the rest in plan order."""
     units: dict = {}
     for spec, variant, job in jobs:
         key = (spec, variant, job[1]) if get_coder(spec).reads == "symbols" else (spec, variant, job)
         units.setdefault(key, (spec, variant, []))[2].append(job)
-    return list(units.values())
+
+    def fits_latent_classes(unit) -> bool:
+        spec, _, unit_jobs = unit
+        return get_coder(spec).reads == "symbols" and any(len(job[1]) > 1 and not job[2] for job in unit_jobs)
+
+    return sorted(units.values(), key=lambda unit: not fits_latent_classes(unit))
 
 
 def default_jobs() -> int:
@@ -238,6 +245,8 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
         for unit, size in zip(units, sizes):
             record(unit, _run_unit(*unit), size)
     else:
+        if corpus.kind == "table" and any(get_coder(unit[0]).reads == "bytes" and unit[1] is None for unit in units):
+            corpus.prepare_serialization()  # forked workers share it
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_init_worker, initargs=(corpus,))
         try:

@@ -187,9 +187,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     if against is not None:
         corpus, second = _resolve_latent(corpus, against, AGAINST_ATOM)
     used = main.atoms | (second.atoms if second else frozenset())
-    if corpus.kind == "table":
-        corpus = corpus.leading(sorted(used))  # latents first, as the engine serialises them
     names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
+    if corpus.kind == "table":
+        corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
     X = [frozenset([f]) for f in names]
     candidates = [main, *baselines(names)]
 
@@ -231,7 +231,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
             n, streamed = corpus.n_items, None
         else:
             values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, sorted(used),
-                                                  stream, dict(jobs=jobs, client=client, cache=term_cache), progress)
+                                                  names, stream, dict(jobs=jobs, client=client, cache=term_cache),
+                                                  progress)
     finally:
         if client is not None:
             client.close()
@@ -317,8 +318,8 @@ def _chunks(corpus: Any, chunk_bytes: int):
     return read_table_chunks(corpus, chunk_bytes)
 
 
-def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, chunk_bytes: int, options: dict,
-            progress) -> tuple[dict, dict, int, dict]:
+def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, names, chunk_bytes: int,
+            options: dict, progress) -> tuple[dict, dict, int, dict]:
     """Every term summed over the chunks of a streamed table, one chunk in memory at a time: the values, the plan's
     totals, the rows, and what the report says of the streaming."""
     file_size = Path(first.source).stat().st_size
@@ -339,7 +340,7 @@ def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, 
         n, n_chunks, read_before = n + chunk.n_items, n_chunks + 1, file_read
         chunk, file_read = next(chunks, (None, file_read))
         if chunk is not None:
-            chunk = chunk.leading(lead)
+            chunk = chunk.leading(lead, names)
             the_plan = plan(wanted, chunk, run_specs, lead=lead)
     approximation = (f"streamed in {n_chunks} chunk{'s' if n_chunks > 1 else ''} of about {fmt_bytes(chunk_bytes)} "
                      "of the file: each chunk is coded on its own and code lengths are summed over the chunks, an "

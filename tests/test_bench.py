@@ -61,12 +61,25 @@ def test_bench_command_formats_and_plot(tmp_path):
                    "markdown", "--plot", tmp_path / "front.png").stdout
     assert markdown.startswith("| file | coder | pareto |") and "zstd:2" in markdown
     assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = run("bench", small, "--coder", "zstd:1", "--repeats", "2", "--min-time", "0.05", "-s").stdout
+    assert "best of 2 runs of 0.05 s" in table.splitlines()[0]
+
+
+def test_min_time_sets_how_long_a_timed_run_loops(monkeypatch):
+    from natlat_compress import bench as bench_module
+
+    calls = []
+    monkeypatch.setattr(bench_module.time, "perf_counter", lambda: len(calls) * 0.001)  # every call lasts 1 ms
+    wall, _, loops = bench_module._timed(lambda: calls.append(1), repeats=3, min_time=0.05)
+    assert loops == 50 and wall == pytest.approx(0.001)
+    assert len(calls) == 2 + 3 * 50  # the warm-up and the calibrating call, then 3 runs of 50
 
 
 @pytest.mark.parametrize("args, words", [
     (["bench", "/no/such/file"], "no such file"),
     (["bench", TABULAR / "house-votes-84.csv", "--coder", "model"], "byte coders"),
     (["bench", CANTERBURY, "--coder", "zstd", "--levels", "x"], "A-B"),
+    (["bench", CANTERBURY / "alice29.txt", "--min-time", "0"], "--min-time"),
 ])
 def test_bench_bad_input(args, words):
     assert words in assert_one_line_error(run(*args, expect=None))

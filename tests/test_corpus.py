@@ -136,3 +136,56 @@ def test_serialisation_is_vectorised_and_linear():
     rng = np.random.default_rng(0)
     table = table_from_columns({f"c{j}": rng.integers(0, 3, 200_000) for j in range(3)})
     assert len(table.serialize(table.names)) == 200_000 * 3 * 2
+
+
+def _same_table(a, b) -> bool:
+    return a.names == b.names and all(np.array_equal(a.columns[n].codes, b.columns[n].codes)
+                                      and a.columns[n].categories == b.columns[n].categories for n in a.names)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TABULAR.glob("*.csv")))
+def test_numpy_parser_reads_shared_tables_as_the_csv_module_does(name, monkeypatch):
+    from natlat_compress import corpus
+
+    fast = load_table(TABULAR / name)
+    assert corpus._simple_table((TABULAR / name).read_bytes(), ",") is not None  # these CRLF tables take the fast path
+    monkeypatch.setattr(corpus, "_simple_table", lambda raw, delimiter: None)
+    assert _same_table(fast, load_table(TABULAR / name))
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2\n1\n", "a,b\n1,2,3\n"])
+def test_numpy_parser_leaves_ragged_rows_to_the_csv_module(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(CorpusError, match="data row . has . fields? but the header has 2"):
+        load_table(path)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 50, 7777, 10**7])
+def test_chunks_are_the_table_cut_at_line_ends(tmp_path, chunk_bytes):
+    from natlat_compress.corpus import read_table_chunks
+
+    whole = load_table(TABULAR / "soybean.csv")
+    chunks = [table for table, _ in read_table_chunks(TABULAR / "soybean.csv", chunk_bytes)]
+    assert sum(c.n_items for c in chunks) == whole.n_items
+    for name in whole.names:
+        values = [c.columns[name].categories[i] for c in chunks for i in c.columns[name].codes]
+        assert values == [whole.columns[name].categories[i] for i in whole.columns[name].codes]
+    # A quoted cell with a line end inside is never cut.
+    quoted = tmp_path / "q.csv"
+    quoted.write_text("a,b\n" + '"x\ny",1\n2,"3"\n"p,q",4\n' * 40)
+    rows = [c.columns["a"].categories[i] for c, _ in read_table_chunks(quoted, 9) for i in c.columns["a"].codes]
+    assert rows == [b"x\ny", b"2", b"p,q"] * 40
+
+
+def test_serialising_in_table_order_cuts_the_whole_table():
+    rng = np.random.default_rng(0)
+    cells = np.array(["a\x1fb", "", "x\x1e", "\x1b", "long cell", "7"])
+    table = table_from_columns({f"c{j}": cells[rng.integers(0, 6, 500)] for j in range(5)})
+    names = table.names
+    for atoms in (names, names[1:], names[:1], names[1:4], [names[0], names[4]]):
+        scattered = table._scatter(atoms)
+        scattered[np.cumsum(table._row_lengths(atoms)) - 1] = 0x1E
+        assert table.serialize(atoms) == scattered.tobytes()  # the cut equals the column-by-column scatter
+    assert parse_serialisation(table.serialize(names[::-1]))[3] == [table.columns[n].categories[
+        table.columns[n].codes[3]] for n in names[::-1]]

@@ -223,3 +223,18 @@ def test_pinned_model_code_lengths(spec):
     coder = get_coder(spec)
     assert coder.symbol_bits(table, ["L"], names) == pytest.approx(PINNED[spec][0], abs=1e-5)
     assert coder.symbol_bits(table, names, ["L"]) == pytest.approx(PINNED[spec][1], abs=1e-4)
+
+
+def test_oracle_codes_a_sample_with_the_true_distribution():
+    from natlat_compress.synthetic import LATENT, oracle_table, quantities, sample
+
+    src = get_source("noisy_copies")
+    columns = sample(src, 3000, 4)
+    C = oracle_table(src, columns)
+    # By hand: L is uniform on 8, so C(L) = 3 bits a row; x1 | L is a noisy copy (0.7 + 0.3/8 on the diagonal).
+    assert C([LATENT]) == pytest.approx(3 * 3000)
+    agree = int((columns["x1"] == columns[LATENT]).sum())
+    assert C(["x1"], [LATENT]) == pytest.approx(-agree * math.log2(0.7 + 0.3 / 8) - (3000 - agree) * math.log2(0.3 / 8))
+    q = quantities(C, src.names)
+    assert q["mediation_error"] == pytest.approx(0, abs=1e-6)  # the features are independent given L, row by row
+    assert q["weak_error"] == pytest.approx(q["mediation_error"] + q["worst_redundancy"]["weak"]["bits"])

@@ -12,7 +12,7 @@ from natlat_compress import score, table_from_columns
 from natlat_compress.conditions import REDUNDANCY_VARIANTS
 from natlat_compress.errors import CorpusError, ReachWarning
 
-from .conftest import CANTERBURY, DATA, TABULAR, run
+from .conftest import CANTERBURY, DATA, TABULAR, assert_one_line_error, run
 
 
 def latent_class_table(rows: int = 3000, seed: int = 1):
@@ -140,3 +140,30 @@ def test_one_feature_is_not_enough(tmp_path):
     path.write_text("a,b\n1,2\n3,4\n")
     with pytest.raises(CorpusError, match="at least two features"):
         score(path, "a")
+
+
+@pytest.mark.parametrize("coder", ["zstd:3", "model"])
+def test_streaming_sums_code_lengths_over_chunks(coder, tmp_path):
+    path = TABULAR / "house-votes-84.csv"
+    whole = score(path, "Class", coders=[coder], null=2, jobs=1)
+    one_chunk = score(path, "Class", coders=[coder], null=2, jobs=1, stream=10**8)
+    assert one_chunk["results"][0]["terms"] == whole["results"][0]["terms"]  # one chunk is the whole table
+    assert one_chunk["corpus"]["stream"]["chunks"] == 1
+    chunked = score(path, "Class", coders=[coder], null=2, jobs=1, stream=8000)
+    parts = chunked["corpus"]["stream"]["chunks"]
+    assert parts == 3 and chunked["corpus"]["n_items"] == 435
+    assert any(w.startswith(f"streamed in {parts} chunks") for w in chunked["warnings"])
+    # Every term is the sum of the terms of the chunks scored one by one.
+    from natlat_compress.corpus import read_table_chunks
+
+    pieces = [score(chunk, "Class", coders=[coder], null=0, jobs=1)["results"][0]["terms"]
+              for chunk, _ in read_table_chunks(path, 8000)]
+    for term, bits in chunked["results"][0]["terms"].items():
+        assert bits == pytest.approx(sum(p[term] for p in pieces), rel=1e-9, abs=1e-6)
+
+
+def test_streaming_needs_a_table_file():
+    result = run("score", CANTERBURY, "--latent-text", "the", "--stream", "1MB", expect=None)
+    assert "--stream reads a CSV/TSV table file" in assert_one_line_error(result)
+    result = run("score", TABULAR / "soybean.csv", "--latent", "class", "--stream", "lots", expect=None)
+    assert "valid: a whole number of bytes" in assert_one_line_error(result)

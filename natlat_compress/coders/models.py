@@ -16,15 +16,16 @@ Members (each is also a coder of its own):
   row instead of a sort). It stays accurate when the joint context space is far larger than the number of rows.
   Leaving one given column out subtracts its factor: the n leave-one-out terms cost one pass, not n refits.
 * latent-class models (a mixture of products over H hidden classes, a member of ``model`` only) for several columns
-  coded together, prequential: rows [s, 2s) are coded with parameters fitted by EM on rows [0, s) only, the first 64 rows by
-  KT per column. It is what describes a table whose columns share a cause that is not among them.
+  coded together, prequential: rows [s, 1.25 s) are coded with parameters fitted by EM on rows [0, s) only, the first
+  64 rows by KT per column. It is what describes a table whose columns share a cause that is not among them.
 * ``model`` — the Bayesian mixture, uniform prior over a class fixed by the term's shape. Per link: the marginal, KT
   given each single given column, KT given each pair of them, and (for one-column targets) naive Bayes over all of
-  them when there are two or more. For several columns with nothing given: the chain of those link mixtures, and latent-class models with
-  H = 2, 4, 8, 16. Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all singles, the pair
-  of the two best singles, naive Bayes, the latent-class models): members left out only add probability, so Kraft's
-  inequality holds, and the length is at most the best member's plus ``log2 M`` — the finite-class version of the
-  Solomonoff mixture.
+  them when there are two or more, and naive Bayes with one pair of them merged when there are three or more. For
+  several columns with nothing given: the chain of those link mixtures, and latent-class models with H = 2, 4, 8, 16,
+  on the columns and on the columns with one pair merged. Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the
+  members it evaluates (all singles, the pair of the two best singles, naive Bayes, the most dependent pair merged,
+  the latent-class models): members left out only add probability, so Kraft's inequality holds, and the length is at
+  most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ LN2 = math.log(2.0)
 LATENT_CLASS_SIZES = (2, 4, 8, 16)
 LC_FIRST_BLOCK = 64
 LC_EM_ITERATIONS = 20  # the first fit; later fits start from the previous one
-LC_WARM_ITERATIONS = 5
+LC_WARM_ITERATIONS = 2
+# Block [s, g·s) is coded with parameters fitted on rows [0, s). A plug-in code pays about (d/2)·(g − 1)/ln g nats of
+# regret per e-fold of rows against a Bayesian code's d/2: 1.44× for g = 2, 1.12× for g = 1.25 (measured, K-mediation
+# on noisy_copies at 20,000 rows: 0.037 → 0.023 bits/row off), for the same EM work with 2 warm iterations a fit.
+LC_BLOCK_GROWTH = 1.25
 NB_BLOCK_GROWTH = 1.05
 PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
@@ -196,8 +201,9 @@ def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int,
         per_class = r.sum(axis=0)
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
         log_theta = []
+        by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
         for codes, k in columns:  # expected counts of (value, class), one column at a time
-            counts = np.stack([np.bincount(codes[:rows], weights=r[:, h], minlength=k) for h in range(classes)], 1)
+            counts = np.stack([np.bincount(codes[:rows], weights=w, minlength=k) for w in by_class], 1)
             log_theta.append(np.log(counts + 0.5) - np.log(per_class + k / 2))
         return log_prior, log_theta
 
@@ -226,7 +232,7 @@ def _lc_row_bits(scores: np.ndarray) -> np.ndarray:
 def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -> float:
     """The prequential latent-class code length of the rows of ``columns``, in bits.
 
-    Block [s, 2s) is coded with ``P(x) = Σ_h π_h ∏_i θ_hi(x_i)`` whose parameters come from EM on rows [0, s) (warm
+    Block [s, 1.25 s) is coded with ``P(x) = Σ_h π_h ∏_i θ_hi(x_i)`` whose parameters come from EM on rows [0, s) (warm
     started, Dirichlet ½ smoothing, a fixed seed for the first responsibilities): every row is coded from earlier rows
     only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column.
     """
@@ -236,7 +242,7 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -
     rng = np.random.default_rng(0)
     resp = np.empty((0, classes))
     while start < n:
-        stop = min(2 * start, n)
+        stop = min(max(start + 1, math.ceil(start * LC_BLOCK_GROWTH)), n)
         log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
                                              LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
         bits += float(_lc_row_bits(_lc_scores(columns, start, stop, log_prior, log_theta)).sum())
