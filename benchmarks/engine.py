@@ -189,15 +189,28 @@ def fresh(function, *args, **kwargs):
         return pool.submit(function, *args, **kwargs).result()
 
 
-def timed_score(path: Path, **options) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of one ``score`` call in this process and its workers."""
+def timed_score(path: Path, jobs: int, dask_workers: int) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of one ``score`` call with ``zstd:3`` in this process and its workers: local
+    processes, or a Dask LocalCluster of ``dask_workers`` started here (its processes are counted, its start is not
+    timed)."""
     import warnings
 
     warnings.simplefilter("ignore")
+    options = {"coders": ["zstd:3"], "null": 0}
+    cluster = None
+    if dask_workers:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        options["scheduler"] = cluster.scheduler_address
+    else:
+        options["jobs"] = jobs
     with PeakMemory() as memory:
         started = time.perf_counter()
-        score_module.score(path, "L", null=0, **options)
+        score_module.score(path, "L", **options)
         wall = time.perf_counter() - started
+    if cluster is not None:
+        cluster.close()
     return wall, memory.peak / 1e6
 
 
@@ -253,27 +266,14 @@ def main() -> None:
     cases = [(rows // 4, 10, cores, 0), (rows // 2, 10, cores, 0), (rows, 10, cores, 0),
              (rows // 2, 5, cores, 0), (rows // 2, 20, cores, 0),
              (rows // 2, 10, 1, 0), (rows // 2, 10, 0, 1), (rows // 2, 10, 0, 2)]
-    cluster_of = {}
     for n_rows, features, jobs, workers in cases:
         path = work / f"scale-{n_rows}-{features}.csv"
         if not path.exists():
             _write_rows(path, n_rows, features)
-        options = {"coders": ["zstd:3"]}
-        if workers:
-            if workers not in cluster_of:
-                from distributed import LocalCluster
-
-                cluster_of[workers] = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None)
-            options["scheduler"] = cluster_of[workers].scheduler_address
-        else:
-            options["jobs"] = jobs
-        wall, peak = fresh(timed_score, path, **options)
+        wall, peak = fresh(timed_score, path, jobs, workers)
         print(n_rows, features, jobs, workers, wall, peak, flush=True)
         lines.append(f"| {n_rows:,} | {features} | {jobs or '-'} | {workers or '-'} | "
                      f"{path.stat().st_size / 1e6:.0f} | {wall:.1f} | {peak:.0f} |")
-    for cluster in cluster_of.values():
-        cluster.close()
 
     # Streaming
     if not args.skip_streaming:

@@ -39,6 +39,53 @@ def ours(path: Path) -> dict[str, tuple[float, float]]:
     return {r["coder"]: (r["compress_mb_s"], r["decompress_mb_s"]) for r in rows}
 
 
+def debian_library_speeds(path: Path) -> dict[str, tuple[float, float]] | None:
+    """Our timer on Debian's own builds of libzstd and liblz4 (the libzstd1 and liblz4-1 packages, the same sources
+    and compiler flags as the CLIs, which link their copy statically), called through ctypes with a reused context and
+    output buffer as the CLIs do. Beside the CLI it isolates the timer; beside *ours* it isolates the build."""
+    import ctypes
+
+    from natlat_compress.bench import _timed
+
+    try:
+        zstd, lz4 = ctypes.CDLL("libzstd.so.1"), ctypes.CDLL("liblz4.so.1")
+    except OSError:
+        return None
+    data = path.read_bytes()
+    n = len(data)
+    src, out, back = ctypes.create_string_buffer(data, n), ctypes.create_string_buffer(2 * n + 65536), \
+        ctypes.create_string_buffer(n)
+    zstd.ZSTD_createCCtx.restype = zstd.ZSTD_createDCtx.restype = ctypes.c_void_p
+    for name in ("ZSTD_compressCCtx", "ZSTD_decompressDCtx"):
+        getattr(zstd, name).restype = ctypes.c_size_t
+    cctx, dctx = ctypes.c_void_p(zstd.ZSTD_createCCtx()), ctypes.c_void_p(zstd.ZSTD_createDCtx())
+    speeds = {}
+    for spec, argv in CASES:
+        level = int(argv[1][2:])
+        if argv[0] == "zstd":
+            def compress():
+                return zstd.ZSTD_compressCCtx(cctx, out, ctypes.c_size_t(len(out)), src, ctypes.c_size_t(n), level)
+
+            size = compress()
+
+            def decompress():
+                return zstd.ZSTD_decompressDCtx(dctx, back, ctypes.c_size_t(n), out, ctypes.c_size_t(size))
+        else:
+            if level == 1:
+                def compress():
+                    return lz4.LZ4_compress_default(src, out, n, len(out))
+            else:
+                def compress():
+                    return lz4.LZ4_compress_HC(src, out, n, len(out), level)
+            size = compress()
+
+            def decompress():
+                return lz4.LZ4_decompress_safe(out, back, size, n)
+        assert decompress() == n and back.raw == data
+        speeds[spec] = tuple(n / _timed(call, REPEATS, MIN_TIME)[0] / 1e6 for call in (compress, decompress))
+    return speeds
+
+
 def cli_speeds(argv: list[str], path: Path) -> tuple[float, float]:
     """The compress and decompress MB/s a compressor's own benchmark prints last (it redraws its line with \\r)."""
     done = subprocess.run(argv + ["-i3", str(path)], capture_output=True, check=True)
@@ -77,6 +124,7 @@ def main() -> None:
     versions = {tool: cli_version(tool) for tool in ("zstd", "lz4")}
     current = ours(PATH)
     matched = matched_bindings(versions)
+    debian = debian_library_speeds(PATH) or {spec: (float("nan"), float("nan")) for spec, _ in CASES}
     theirs = {spec: cli_speeds(argv, PATH) for spec, argv in CASES}
     import natlat_compress.coders as coders
 
@@ -87,15 +135,17 @@ def main() -> None:
              f"{MIN_TIME:g} s, as the CLIs' own benchmarks time), with the project's bindings ({libraries}); "
              "*ours, CLI's library* = the same harness "
              f"with {', '.join(matched['pins']) if matched else 'no matching bindings found'}, which bundle the "
-             "libraries the CLIs were built with. Theirs: what `-b -i3` prints (the best of its one-second runs). "
-             "Ratios are ours / theirs.", "",
-             "| coder | CLI | compress: ours | CLI's library | CLI | ratio (same library) | decompress: ours | "
-             "CLI's library | CLI | ratio (same library) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "libraries the CLIs were built with; *Debian's build* = the same timer on Debian's own libzstd1 and "
+             "liblz4-1 (the CLIs' sources and compiler flags) through ctypes, reusing context and buffers as the CLIs "
+             "do. Theirs: what `-b -i3` prints (the best of its one-second runs). Ratios are ours / theirs.", "",
+             "| coder | CLI | compress: ours | CLI's library | Debian's build | CLI | ratio (same library) | "
+             "ratio (same build) | decompress: ours | CLI's library | Debian's build | CLI | ratio (same library) | "
+             "ratio (same build) |", "|---|---|" + "---:|" * 12]
     for spec, argv in CASES:
-        (oc, od), (tc, td) = current[spec], theirs[spec]
+        (oc, od), (tc, td), (dc, dd) = current[spec], theirs[spec], debian[spec]
         mc, md = matched["speeds"][spec] if matched else (float("nan"), float("nan"))
-        lines.append(f"| {spec} | `{' '.join(argv)}` | {oc:.1f} | {mc:.1f} | {tc:.1f} | {mc / tc:.2f} | {od:.1f} | "
-                     f"{md:.1f} | {td:.1f} | {md / td:.2f} |")
+        lines.append(f"| {spec} | `{' '.join(argv)}` | {oc:.1f} | {mc:.1f} | {dc:.1f} | {tc:.1f} | {mc / tc:.2f} | "
+                     f"{dc / tc:.2f} | {od:.1f} | {md:.1f} | {dd:.1f} | {td:.1f} | {md / td:.2f} | {dd / td:.2f} |")
         print(lines[-1], flush=True)
     update_section("fidelity", "## Bench fidelity: `natlat bench` against `zstd -b` and `lz4 -b`\n\n" + "\n".join(lines))
 

@@ -115,11 +115,13 @@ class TableCorpus:
         self._column_bytes: dict[str, int] = {}
         self._place = {name: i for i, name in enumerate(columns)}
         self._whole_table: tuple[np.ndarray, np.ndarray] | None = None
-        self._lengths: dict[str, np.ndarray] = {}  # per column, each row's cell length; "" for whole rows
+        self._lengths: dict[str, np.ndarray] = {}  # per column, each row's cell length
+        self._row_totals: np.ndarray | None = None  # each row's length over all columns
 
     def __getstate__(self) -> dict:
         # What a worker can rebuild is not shipped to it (a Dask worker gets the columns only).
-        return {**self.__dict__, "_symbols": None, "_whole_table": None, "_lengths": {}, "_column_bytes": {}}
+        return {**self.__dict__, "_symbols": None, "_whole_table": None, "_lengths": {}, "_row_totals": None,
+                "_column_bytes": {}}
 
     def prepare_serialization(self) -> None:
         """Build the whole table's bytes now, before workers are forked, so that they share one copy."""
@@ -169,9 +171,9 @@ class TableCorpus:
         atoms = set(atoms)
         if len(atoms) <= len(self.columns) // 2:
             return total(atoms)
-        if "" not in self._lengths:
-            self._lengths[""] = total(self.columns)
-        out = self._lengths[""].copy()
+        if self._row_totals is None:
+            self._row_totals = total(self.columns)
+        out = self._row_totals.copy()
         for a in self.columns.keys() - atoms:
             out -= self._cell_lengths(a)
         return out
@@ -459,11 +461,14 @@ def _fixed_width_column(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray
     return Column(codes.astype(np.int32).ravel(), uniques.tolist())
 
 
+DENSE_FACTORIZE_ROWS = 1 << 21  # from here on a table of all 2^24 short keys costs less than a binary search
+
+
 def _factorize(keys: np.ndarray, sample: int = 65536) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct keys and each key's index among them. Keys of at most 3 bytes index a table of every
     possible key (no sorting). Otherwise the distinct keys of a sample usually are all of them (a categorical column
     has few): then a binary search codes every row, and only if one is missing is everything sorted."""
-    if len(keys) > 1 << 21 and not (keys & np.uint64((1 << 40) - 1)).any():
+    if len(keys) > DENSE_FACTORIZE_ROWS and not (keys & np.uint64((1 << 40) - 1)).any():
         short = (keys >> np.uint64(40)).astype(np.int64)
         present = np.zeros(1 << 24, dtype=bool)
         present[short] = True

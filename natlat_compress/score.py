@@ -226,9 +226,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
             on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
         if stream is None:
             values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache)
-            totals = {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
-                      "bytes_to_compress": the_plan.bytes_to_compress}
-            n, streamed = corpus.n_items, None
+            totals, n, streamed = _plan_totals(the_plan), corpus.n_items, None
         else:
             values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, sorted(used),
                                                   names, stream, dict(jobs=jobs, client=client, cache=term_cache),
@@ -335,18 +333,24 @@ def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, 
 
         for key, bits in evaluate(the_plan, chunk, progress=chunk_progress, **options).items():
             values[key] = values.get(key, 0.0) + bits
-        totals = {k: v + {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
-                          "bytes_to_compress": the_plan.bytes_to_compress}[k] for k, v in totals.items()}
+        for key, count in _plan_totals(the_plan).items():
+            totals[key] += count
         n, n_chunks, read_before = n + chunk.n_items, n_chunks + 1, file_read
         chunk, file_read = next(chunks, (None, file_read))
         if chunk is not None:
             chunk = chunk.leading(lead, names)
             the_plan = plan(wanted, chunk, run_specs, lead=lead)
     approximation = (f"streamed in {n_chunks} chunk{'s' if n_chunks > 1 else ''} of about {fmt_bytes(chunk_bytes)} "
-                     "of the file: each chunk is coded on its own and code lengths are summed over the chunks, an "
-                     "upper bound on coding the table whole that misses structure shared across chunks (a model coder "
-                     "learns its parameters afresh in each); calibration replicates are drawn within chunks")
+                     "of the file: each chunk is coded on its own and code lengths are summed over the chunks, so "
+                     "they miss structure shared across chunks and run longer than coding the table whole would (a "
+                     "model coder learns its parameters afresh in each chunk); the errors, differences of them, may "
+                     "move either way; calibration replicates are drawn within chunks")
     return values, totals, n, {"chunks": n_chunks, "chunk_bytes": chunk_bytes, "approximation": approximation}
+
+
+def _plan_totals(the_plan) -> dict:
+    return {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
+            "bytes_to_compress": the_plan.bytes_to_compress}
 
 
 def _runnable_spec(spec: str, corpus) -> str:

@@ -189,3 +189,20 @@ def test_serialising_in_table_order_cuts_the_whole_table():
         assert table.serialize(atoms) == scattered.tobytes()  # the cut equals the column-by-column scatter
     assert parse_serialisation(table.serialize(names[::-1]))[3] == [table.columns[n].categories[
         table.columns[n].codes[3]] for n in names[::-1]]
+
+
+@pytest.mark.parametrize("width", [1, 3, 6])
+def test_factorising_packed_cells_every_way_gives_sorted_categories(width, monkeypatch):
+    from natlat_compress import corpus
+
+    rng = np.random.default_rng(width)
+    cells = rng.integers(1, 256, size=(5000, width), dtype=np.uint64)
+    cells[rng.random(5000) < 0.5, width - 1] = 0  # shorter cells too
+    cells[:, 0] = rng.choice([65, 66, 67], 5000)
+    cells[4321] = [90] + [1] * (width - 1)  # a category seen once, far from a small sample
+    keys = sum(cells[:, i] << np.uint64(8 * (7 - i)) for i in range(width))
+    expected = np.unique(keys, return_inverse=True)
+    for sample, dense_from in [(65536, 1 << 21), (16, 1 << 21), (65536, 0)]:  # search, sort, table of short keys
+        monkeypatch.setattr(corpus, "DENSE_FACTORIZE_ROWS", dense_from)
+        uniques, codes = corpus._factorize(keys, sample)  # (keys longer than 3 bytes never take the table)
+        assert np.array_equal(uniques, expected[0]) and np.array_equal(codes, expected[1].ravel())

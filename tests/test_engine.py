@@ -73,3 +73,16 @@ def test_null_variant_shuffles_within_latent_groups_only():
     # The same seed and replicate give the same replicate in any process; another replicate differs.
     assert np.array_equal(Variant("null", 7, 0, ("L",)).build(table).columns["x1"].codes, after)
     assert not np.array_equal(Variant("null", 7, 1, ("L",)).build(table).columns["x1"].codes, after)
+
+
+def test_latent_class_units_are_scheduled_first():
+    from natlat_compress.engine import _units
+
+    table = small_table()
+    terms = [Term.of(["x0"], ["L"]), Term.of(["L"], ["x0", "x1", "x2"]), Term.of(["x0", "x1", "x2"])]
+    the_plan = plan([(None, t) for t in terms], table, ["model", "zstd:3"], lead=["L"])
+    units = _units(the_plan.jobs)
+    # The model's joint of three columns fits latent-class models: the longest unit, so it starts first.
+    assert units[0][0] == "model" and units[0][2] == [("cond", ("x0", "x1", "x2"), ())]
+    assert sorted(map(repr, (job for unit in units for job in unit[2]))) == sorted(
+        map(repr, (job for _, _, job in the_plan.jobs)))  # every job once
