@@ -67,13 +67,15 @@ class Variant:
         for atom in self.latent:  # the latent's joint value as one group code
             column = corpus.columns[atom]
             group = group * column.cardinality + column.codes
+        group = np.unique(group, return_inverse=True)[1].ravel().astype(np.float64)  # 0..G-1, exact as floats
         in_group_order = np.argsort(group, kind="stable")
         shuffled = {}
         for name, column in corpus.columns.items():
             if name in self.latent:
                 continue
-            # Sorting by (group, random key) permutes rows within each group; group blocks stay where they are.
-            within = np.lexsort((rng.random(corpus.n_items), group))
+            # Sorting by group + a random fraction permutes rows within each group (one sort of one key: twice as
+            # fast as sorting by the pair); group blocks stay where they are.
+            within = np.argsort(group + rng.random(corpus.n_items))
             codes = column.codes.copy()
             codes[in_group_order] = column.codes[within]
             shuffled[name] = type(column)(codes, column.categories)
