@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from natlat_compress.coders import get_coder
-from natlat_compress.corpus import OBJECT_SEPARATOR, Column, TableCorpus
+from natlat_compress.corpus import Column, TableCorpus
+from natlat_compress.engine import job_input
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import machine, update_section  # noqa: E402
@@ -167,12 +168,7 @@ def efficiency(corpus_path: Path, latent: dict, coder: str, cores: int) -> dict:
     for the_plan, corpus in captured:
         for spec, _, job in the_plan.jobs:
             the_coder = get_coder(spec)
-            data = corpus.serialize(job[1])
-            if job[0] == "joint":
-                given = the_coder.prior_for(job[1])
-            else:
-                prior = the_coder.prior_for(job[2])
-                given = prior + OBJECT_SEPARATOR + corpus.serialize(job[2]) if prior else corpus.serialize(job[2])
+            data, given = job_input(the_coder, corpus, job)
             started = time.perf_counter()
             the_coder.conditional_bits(data, given)
             raw += time.perf_counter() - started

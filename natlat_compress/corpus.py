@@ -53,15 +53,6 @@ def read_input(path: Path) -> bytes:
         raise _read_error(path, exc) from None
 
 
-def read_input_check(path: Path) -> None:
-    """The errors of :func:`read_input`, without reading (for files read in pieces)."""
-    try:
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        raise _read_error(path, exc) from None
-
-
 def _read_error(path: Path, exc: OSError) -> CorpusError:
     if isinstance(exc, FileNotFoundError):
         return CorpusError(f"no such file: {path}")
@@ -273,13 +264,12 @@ class TableCorpus:
 
     def _scatter(self, atoms: Sequence[str]) -> np.ndarray:
         """Each row's cells of ``atoms`` in order, each ended by 0x1F: one scatter of bytes per column."""
-        cell_lengths = [self._cell_lengths(a) for a in atoms]
-        row_lengths = np.sum(cell_lengths, axis=0, dtype=np.int64)
+        row_lengths = self._row_lengths(atoms)
         out = np.empty(int(row_lengths.sum()), dtype=np.uint8)
         position = np.concatenate([[0], np.cumsum(row_lengths)[:-1]]).astype(np.int64)
-        for atom, lengths in zip(atoms, cell_lengths):
+        for atom in atoms:
             flat, starts, _ = self._cells[atom]
-            lengths = lengths.astype(np.int64)
+            lengths = self._cell_lengths(atom).astype(np.int64)
             total = int(lengths.sum())
             # Cell r's k-th byte goes to position[r] + k and comes from starts[code[r]] + k.
             run_offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -331,8 +321,11 @@ def read_table_chunks(path: str | os.PathLike, chunk_bytes: int,
     time: a table larger than memory. Yields each with the bytes of the file read through it. Rows are cut at line
     ends only (never inside a quoted cell); every chunk has the file's header."""
     path = Path(path)
-    read_input_check(path)
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    with handle:
         head = handle.readline().removeprefix(b"\xef\xbb\xbf")
         if not head.strip():
             raise CorpusError(f"{path} is empty")
@@ -408,11 +401,11 @@ def _simple_table(raw: bytes, delimiter: str) -> tuple[list[str], list[Column]] 
     except UnicodeDecodeError:
         return None
     header = raw[:first].decode("utf-8").split(delimiter)
-    columns = parse_rows(body, delimiter, len(header))
+    columns = _parse_rows(body, delimiter, len(header))
     return None if columns is None else (header, columns)
 
 
-def parse_rows(body: bytes, delimiter: str, width: int) -> list[Column] | None:
+def _parse_rows(body: bytes, delimiter: str, width: int) -> list[Column] | None:
     """The columns of unquoted rows, each ended by a newline (the last one may not be) with ``width`` fields each.
 
     Vectorised: the field ends are found with one comparison over the bytes, and each column's cells are gathered
