@@ -176,12 +176,12 @@ def _run_unit(spec: str, variant: Variant | None, jobs: list[Job], base=None) ->
     return [coder.conditional_bits(*job_input(coder, corpus, job))]
 
 
-def job_input(coder, corpus, job: Job) -> tuple[bytes, bytes]:
+def job_input(coder, corpus, job: Job) -> tuple[bytes | memoryview, bytes]:
     """What a byte coder codes for a job, and what it is given (its own prior, then the job's given atoms)."""
     if job[0] == "joint":
-        return corpus.serialize(job[1]), coder.prior_for(job[1])
+        return corpus.buffer(job[1]), coder.prior_for(job[1])
     prior, given = coder.prior_for(job[2]), corpus.serialize(job[2])
-    return corpus.serialize(job[1]), prior + OBJECT_SEPARATOR + given if prior else given
+    return corpus.buffer(job[1]), prior + OBJECT_SEPARATOR + given if prior else given
 
 
 def _run_batch(batch: list, base=None) -> list[list[float]]:

@@ -178,17 +178,30 @@ def test_chunks_are_the_table_cut_at_line_ends(tmp_path, chunk_bytes):
     assert rows == [b"x\ny", b"2", b"p,q"] * 40
 
 
-def test_serialising_in_table_order_cuts_the_whole_table():
+def test_every_way_of_serialising_equals_the_column_by_column_scatter():
+    import itertools
+
     rng = np.random.default_rng(0)
-    cells = np.array(["a\x1fb", "", "x\x1e", "\x1b", "long cell", "7"])
-    table = table_from_columns({f"c{j}": cells[rng.integers(0, 6, 500)] for j in range(5)})
-    names = table.names
-    for atoms in (names, names[1:], names[:1], names[1:4], [names[0], names[4]]):
-        scattered = table._scatter(atoms)
-        scattered[np.cumsum(table._row_lengths(atoms)) - 1] = 0x1E
-        assert table.serialize(atoms) == scattered.tobytes()  # the cut equals the column-by-column scatter
-    assert parse_serialisation(table.serialize(names[::-1]))[3] == [table.columns[n].categories[
-        table.columns[n].codes[3]] for n in names[::-1]]
+    cells = np.array(["a\x1fb", "", "x\x1e", "\x1b", "long cell", "7", "\x00"])
+    short = {f"c{j}": cells[rng.integers(0, 7, 500)] for j in range(4)}
+    long_cells = np.where(np.arange(500) == 7, "y" * 5000, "z")  # padding would be 5000 bytes a row
+    byte = [chr(i) if i < 128 else chr(0xDC00 + i) for i in range(256)]  # one byte each, once UTF-8 encoded
+    every_byte = byte + [byte[i] for i in rng.integers(0, 256, 244)]  # no byte is left for padding
+    tables = {"padded": table_from_columns(short), "one long cell": table_from_columns({**short, "long": long_cells}),
+              "every byte": table_from_columns({**short, "bytes": every_byte})}
+    assert set(tables["padded"]._padded_table()[1]) == set(short)
+    assert set(tables["one long cell"]._padded_table()[1]) == set(short)
+    assert tables["every byte"]._padded_table()[1] == {}
+    for table in tables.values():
+        for size in range(1, len(table.names) + 1):
+            for atoms in itertools.combinations(table.names, size):
+                for order in (list(atoms), list(atoms)[::-1]):
+                    scattered = table._scatter(order)
+                    scattered[np.cumsum(table._row_lengths(order)) - 1] = 0x1E
+                    assert table.serialize(order) == scattered.tobytes()
+    names = tables["padded"].names
+    assert parse_serialisation(tables["padded"].serialize(names[::-1]))[3] == [
+        tables["padded"].columns[n].categories[tables["padded"].columns[n].codes[3]] for n in names[::-1]]
 
 
 @pytest.mark.parametrize("width", [1, 3, 6])
@@ -204,5 +217,41 @@ def test_factorising_packed_cells_every_way_gives_sorted_categories(width, monke
     expected = np.unique(keys, return_inverse=True)
     for sample, dense_from in [(65536, 1 << 21), (16, 1 << 21), (65536, 0)]:  # search, sort, table of short keys
         monkeypatch.setattr(corpus, "DENSE_FACTORIZE_ROWS", dense_from)
-        uniques, codes = corpus._factorize(keys, sample)  # (keys longer than 3 bytes never take the table)
-        assert np.array_equal(uniques, expected[0]) and np.array_equal(codes, expected[1].ravel())
+        distinct, codes = corpus._codes(keys, sample=sample)  # (keys longer than 3 bytes never take the table)
+        assert distinct == len(expected[0]) and np.array_equal(codes, expected[1].ravel())
+    small = rng.integers(0, 300, 5000)  # keys below a known bound: a table, or a search if the bound is large
+    for bound in (300, 10**9):
+        distinct, codes = corpus._codes(small, bound)
+        assert distinct == len(np.unique(small)) and np.array_equal(codes, np.unique(small, return_inverse=True)[1])
+
+
+@pytest.mark.parametrize("cells", [
+    ["b", "a", "", "abcdefgh", "abcdefg", "abcdefghi", "abcdefgh", "z" * 17, "z" * 16 + "a", "b"],  # around 8 and 16
+    ["a\x00b", "a", "a\x00", "é", "e", "\x7f\x80"],  # an inner NUL; a cell ending in NUL leaves it to csv
+])
+def test_cells_are_read_a_word_at_a_time_in_byte_order(tmp_path, cells, monkeypatch):
+    from natlat_compress import corpus
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"c,d\n" + b"".join(c.encode() + b",x\n" for c in cells))
+    fast = load_table(path)
+    monkeypatch.setattr(corpus, "_simple_table", lambda raw, delimiter: None)
+    assert _same_table(fast, load_table(path))
+    assert [fast.columns["c"].categories[i] for i in fast.columns["c"].codes] == [c.encode() for c in cells]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="ab~é\x00 ", max_size=19), min_size=3, max_size=3), min_size=1, max_size=40))
+def test_numpy_parser_reads_any_unquoted_table_as_the_csv_module_does(rows):
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from natlat_compress import corpus
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.csv"
+        path.write_bytes("a,b,c\n".encode() + "".join(",".join(row) + "\n" for row in rows).encode())
+        fast = load_table(path)
+        with mock.patch.object(corpus, "_simple_table", lambda raw, delimiter: None):
+            assert _same_table(fast, load_table(path))
