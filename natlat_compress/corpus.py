@@ -394,26 +394,29 @@ def _simple_table(raw: bytes, delimiter: str) -> tuple[list[str], list[Column]] 
             return None
         raw = raw.replace(b"\r\n", b"\n")
     first = raw.find(b"\n")
-    body = raw[first + 1:] if first >= 0 else b""
-    if not body or body.startswith(b"\n") or b"\n\n" in body:
+    if first < 0 or first + 1 == len(raw) or b"\n\n" in raw:
         return None
-    try:
-        raw.decode("utf-8")  # category order is the str order only for valid UTF-8
-    except UnicodeDecodeError:
-        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")  # category order is the str order only for valid UTF-8
+        except UnicodeDecodeError:
+            return None
     header = raw[:first].decode("utf-8").split(delimiter)
-    columns = _parse_rows(body, delimiter, len(header))
+    columns = _parse_rows(memoryview(raw)[first + 1:], delimiter, len(header))
     return None if columns is None else (header, columns)
 
 
-def _parse_rows(body: bytes, delimiter: str, width: int) -> list[Column] | None:
+def _parse_rows(body: bytes | memoryview, delimiter: str, width: int) -> list[Column] | None:
     """The columns of unquoted rows, each ended by a newline (the last one may not be) with ``width`` fields each.
 
     Vectorised: the field ends are found with one comparison over the bytes, and each column's cells are factorised
     8 bytes at a time (:func:`_cells_column`). None if a row has another width, or a cell cannot be read that way (one
     ending in a NUL byte, or a column of very long cells).
     """
-    buf = np.frombuffer((body if body.endswith(b"\n") else body + b"\n") + bytes(8), dtype=np.uint8)
+    rows = np.frombuffer(body, dtype=np.uint8)
+    buf = np.zeros(len(rows) + 9, dtype=np.uint8)  # the rows, a line end if the last has none, 8 bytes to spare
+    buf[:len(rows)] = rows
+    buf[len(rows)] = 0 if rows[-1] == 0x0A else 0x0A
     newline = buf == 0x0A
     field_ends = np.flatnonzero(newline | (buf == ord(delimiter)))
     if len(field_ends) % width:
