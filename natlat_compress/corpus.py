@@ -131,10 +131,13 @@ class TableCorpus:
 
     @staticmethod
     def _cell_table(col: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cells = [_escape(c) + bytes([FIELD_END]) for c in col.categories]
-        lengths = np.fromiter((len(c) for c in cells), dtype=np.int64, count=len(cells))
+        cells = col.categories
+        if _ESCAPED.search(b"".join(cells)):  # (escaped one by one only if some category needs it)
+            cells = [_escape(c) for c in cells]
+        lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)) + 1  # and the field end
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        return np.frombuffer(b"".join(cells), dtype=np.uint8), starts, lengths
+        field_end = bytes([FIELD_END])
+        return np.frombuffer(field_end.join(cells) + field_end, dtype=np.uint8), starts, lengths
 
     @property
     def names(self) -> list[str]:
@@ -466,7 +469,11 @@ def _cells_column(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> C
             distinct, codes = _codes(codes * word_distinct + word_codes, distinct * word_distinct)
     row_of = np.empty(distinct, dtype=np.int64)
     row_of[codes] = np.arange(len(codes))  # a row of each category (any: they all hold its bytes)
-    categories = [buf[s:s + n].tobytes() for s, n in zip(starts[row_of].tolist(), lengths[row_of].tolist())]
+    # The categories' bytes gathered end to end, then cut: a slice of bytes per category, not of an array.
+    sizes = lengths[row_of]
+    ends = np.cumsum(sizes)
+    blob = buf[np.repeat(starts[row_of] - (ends - sizes), sizes) + np.arange(ends[-1])].tobytes()
+    categories = [blob[i:j] for i, j in zip((ends - sizes).tolist(), ends.tolist())]
     return Column(codes.astype(np.int32), categories)
 
 
