@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .axioms import axioms, ncd_matrix
-from .bench import bench, plot
+from .bench import MIN_RUN_SECONDS, bench, plot
 from .coders import FAMILIES, get_coder, is_available
 from .corpus import read_input
 from .errors import NatlatError
@@ -330,7 +330,7 @@ BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fracti
               "Default: zlib, bz2, lzma, zstd, lz4, brotli and PPMd at several levels.")
 @click.option("--levels", help="A-B: every level from A to B for each family named without a level.")
 @click.option("--repeats", default=5, show_default=True, type=click.IntRange(1), help="Timed runs (best is kept).")
-@click.option("--min-time", default=0.02, show_default=True, type=click.FloatRange(0, min_open=True),
+@click.option("--min-time", default=MIN_RUN_SECONDS, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Seconds each timed run loops its calls for (1 times as zstd -b and lz4 -b do).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw speed against bits per byte here.")
 @click.option("-s", "--silent", is_flag=True, help="No progress bar on stderr.")

@@ -459,16 +459,14 @@ class ModelCoder(Coder):
         results = []
         for given in givens:
             scores = None
-            if len(given) < fewest:
-                pass
-            elif len(given) >= len(union) - 1:
+            if len(given) >= max(fewest, len(union) - 1):
                 if full is None:
                     full = prior.copy()
                     for g in union:
                         full += factor(table[g])
                 left_out = set(union) - set(given)
                 scores = full - factor(table[left_out.pop()]) if left_out else full
-            else:
+            elif len(given) >= fewest:
                 scores = prior.copy()
                 for g in given:
                     scores += factor(table[g])
