@@ -22,7 +22,8 @@ from .coders import FAMILIES, get_coder, is_available
 from .corpus import read_input
 from .errors import NatlatError
 from .priors import AgentSpec, compare_priors
-from .report import FORMATS, priors_text, render, render_rows, score_rows, score_text, write_atomic
+from .report import (FORMATS, dry_run_text, fmt_bytes, plan_line, priors_text, render, render_rows, score_rows,
+                     score_text, write_atomic)
 from .score import score
 from .synthetic import write_source
 
@@ -109,16 +110,26 @@ class ByteSize(click.ParamType):
 
 
 class Progress:
-    """A progress bar on stderr that appears only once a run has lasted two seconds; silent with ``-s``."""
+    """Progress on stderr once a run has lasted two seconds: a bar on a terminal; elsewhere (a log, a pipe) a line
+    about every ``interval`` seconds with done/total, elapsed time and ETA. Silent with ``-s``."""
 
-    def __init__(self, silent: bool, label: str = "compressing", delay: float = 2.0) -> None:
-        self.silent, self.label, self.delay = silent, label, delay
+    def __init__(self, silent: bool, label: str = "compressing", delay: float = 2.0, interval: float = 10.0,
+                 terminal: bool | None = None) -> None:
+        self.silent, self.label, self.delay, self.interval = silent, label, delay, interval
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.start = time.monotonic()
         self.bar = None
         self.shown = 0
+        self.last_line = self.start - interval + delay  # the first line comes after ``delay``
 
     def __call__(self, done: int, total: int) -> None:
-        if self.silent or (self.bar is None and time.monotonic() - self.start < self.delay):
+        now = time.monotonic()
+        if self.silent or (self.bar is None and now - self.start < self.delay):
+            return
+        if not self.terminal:
+            if now - self.last_line >= self.interval or (done >= total and self.last_line > self.start):
+                self.last_line = now
+                click.echo(self.line(done, total, now - self.start), err=True)
             return
         if self.bar is None:
             self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
@@ -127,9 +138,22 @@ class Progress:
         self.bar.update(done - self.shown)
         self.shown = done
 
+    def line(self, done: int, total: int, elapsed: float) -> str:
+        share = done / total if total else 1.0
+        eta = elapsed * (1 - share) / share if share > 0 else float("nan")
+        return (f"{self.label}: {share:.0%} ({fmt_bytes(done)} of {fmt_bytes(total)}), {_clock(elapsed)} elapsed, "
+                f"ETA {_clock(eta)}")
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+def _clock(seconds: float) -> str:
+    if seconds != seconds:  # NaN: nothing done yet
+        return "--:--"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes:02d}:{secs:02d}"
 
 
 def _coders_option(multiple=True):
@@ -270,9 +294,17 @@ def latent_options(command):
               help="Keep code lengths in this folder; a rerun computes only what is new.")
 @click.option("--stream", type=ByteSize(), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
               "64MB); code lengths are summed over chunks.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and its estimated time and memory; compute nothing.")
+@click.option("--max-time", type=click.FloatRange(0, min_open=True), metavar="SECONDS",
+              help="Refuse a plan estimated to take longer than this.")
+@click.option("--max-memory", type=ByteSize(), help="Refuse a plan estimated to need more memory per process (e.g. 2GB).")
+@click.option("--sample-features", type=click.IntRange(2), metavar="N",
+              help="Per-feature redundancies of N features drawn at random (with --seed), with the mean's standard "
+              "error: for corpora of many features.")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, cache_dir, stream, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory, sample_features,
+                  fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -282,17 +314,20 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
         second = against if Path(against).is_file() else against.split(",")
     progress = Progress(silent)
 
-    def announce(n_jobs: int, n_bytes: int) -> None:
-        if not silent:
-            click.echo(f"plan: {n_jobs:,} compressions of {n_bytes / 1e6:,.1f} MB in all", err=True)
+    def announce(cost) -> None:
+        if not silent and not dry_run:
+            click.echo(plan_line(cost.to_dict()), err=True)
 
     try:
         report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
-                       scheduler=scheduler, cache=cache_dir, stream=stream)
+                       scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
+                       max_memory=max_memory, sample_features=sample_features)
     finally:
         progress.close()
+    if dry_run:
+        return render(report, fmt, rows=[report["plan"]], text=dry_run_text(report))
     return render(report, fmt, rows=score_rows(report), text=score_text(report))
 
 

@@ -12,11 +12,12 @@ arXiv 2509.03780) and §2 (the Kolmogorov version, W&L "A Solomonoff Inductor Wa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .engine import Term
 
-__all__ = ["Recorder", "TermTable", "mediation_error", "latent_given_features", "kolmogorov_mediation",
+__all__ = ["Features", "Recorder", "TermTable", "mediation_error", "latent_given_features", "kolmogorov_mediation",
            "redundancy_errors", "REDUNDANCY_VARIANTS", "conditional_mutual_information", "theorem1_check",
            "partitions", "Theorem1"]
 
@@ -25,7 +26,34 @@ AtomSet = frozenset
 
 
 def _union(sets: Iterable[AtomSet]) -> AtomSet:
+    if isinstance(sets, Features):
+        return sets.everything
     return frozenset().union(*sets)
+
+
+class Features(tuple):
+    """The feature atom sets ``X_1..X_n``, with their unions built once and shared by every term that names them.
+
+    Built anew in each call, the all-but-one sets made recording the terms quadratic in memory: n sets of n − 1 atoms
+    for every latent scored (the copy baselines included); 2,604 paragraphs of a book took 146 s and 11.8 GB before a
+    single compression. Shared, they are n sets in all, and a term's sets are the same objects wherever they appear.
+    """
+
+    def __new__(cls, sets: Iterable[Iterable[str]]) -> "Features":
+        return super().__new__(cls, (frozenset(s) for s in sets))
+
+    @cached_property
+    def everything(self) -> AtomSet:
+        return frozenset().union(*self)
+
+    @cached_property
+    def _all_but(self) -> dict[int, AtomSet]:
+        return {}
+
+    def all_but(self, i: int) -> AtomSet:
+        if i not in self._all_but:
+            self._all_but[i] = frozenset().union(*(x for j, x in enumerate(self) if j != i))
+        return self._all_but[i]
 
 
 class Recorder:
@@ -65,6 +93,8 @@ def kolmogorov_mediation(C: CodeLengths, X: Sequence[AtomSet], L: AtomSet) -> fl
 
 
 def _all_but(X: Sequence[AtomSet], i: int) -> AtomSet:
+    if isinstance(X, Features):
+        return X.all_but(i)
     return _union(x for j, x in enumerate(X) if j != i)
 
 
@@ -81,9 +111,12 @@ REDUNDANCY_VARIANTS: dict[str, Callable[[CodeLengths, Sequence[AtomSet], AtomSet
 }
 
 
-def redundancy_errors(C: CodeLengths, X: Sequence[AtomSet], L: AtomSet) -> dict[str, list[float]]:
-    """Every redundancy variant for every feature: ``{variant: [error of feature i, ...]}``, in bits."""
-    return {name: [error(C, X, L, i) for i in range(len(X))] for name, error in REDUNDANCY_VARIANTS.items()}
+def redundancy_errors(C: CodeLengths, X: Sequence[AtomSet], L: AtomSet,
+                      indices: Sequence[int] | None = None) -> dict[str, list[float]]:
+    """Every redundancy variant for every feature (or the features at ``indices``): ``{variant: [error of feature i,
+    ...]}``, in bits."""
+    indices = range(len(X)) if indices is None else indices
+    return {name: [error(C, X, L, i) for i in indices] for name, error in REDUNDANCY_VARIANTS.items()}
 
 
 def conditional_mutual_information(C: CodeLengths, A: AtomSet, B: AtomSet, L: AtomSet) -> float:

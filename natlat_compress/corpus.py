@@ -526,6 +526,8 @@ class TextCorpus:
         if not self.objects:
             raise CorpusError(f"{self.source or 'the corpus'} has no objects")
         self._escaped: dict[str, bytes] = {}
+        self._sizes: dict[int, tuple] = {}  # id(atoms) -> (atoms, nbytes) for long atom tuples, which plans share
+        self._lengths: dict[str, int] = {}  # each atom's escaped length
 
     @property
     def names(self) -> list[str]:
@@ -546,7 +548,17 @@ class TextCorpus:
         return self._escaped[name]
 
     def nbytes(self, atoms: Sequence[str]) -> int:
-        return sum(len(self._atom(a)) for a in atoms) + max(len(atoms) - 1, 0)
+        # A plan asks the size of the same all-but-one tuples over and over (every job holds one): summing each anew
+        # made planning quadratic in the number of objects.
+        hit = self._sizes.get(id(atoms))
+        if hit is not None and hit[0] is atoms:
+            return hit[1]
+        if len(self._lengths) < len(self.objects) + len(self.extra):
+            self._lengths = {a: len(self._atom(a)) for a in [*self.objects, *self.extra]}
+        size = sum(map(self._lengths.__getitem__, atoms)) + max(len(atoms) - 1, 0)
+        if len(atoms) > 16:
+            self._sizes[id(atoms)] = (atoms, size)
+        return size
 
     def serialize(self, atoms: Sequence[str]) -> bytes:
         """The atoms' bytes in the given order, joined by 0x1E."""

@@ -31,7 +31,7 @@ from .coders import MODEL, PRIMED, get_coder
 from .errors import MissingExtraError, NatlatError
 from .corpus import OBJECT_SEPARATOR
 
-__all__ = ["Term", "Variant", "Plan", "plan", "evaluate", "default_jobs", "connect"]
+__all__ = ["Term", "Variant", "Plan", "plan", "lookup", "evaluate", "default_jobs", "connect"]
 
 
 @dataclass(frozen=True, order=True)
@@ -124,9 +124,12 @@ def plan(terms: Iterable[tuple[Variant | None, Term]], corpus, coders: Sequence[
     ``lead`` atoms come first in every serialisation (the latents); the others follow in corpus order.
     """
     rank = {atom: i for i, atom in enumerate(dict.fromkeys([*lead, *corpus.names, *getattr(corpus, "extra", {})]))}
+    ordered: dict[frozenset, tuple] = {}  # one tuple per distinct set: jobs that share a set share its tuple
 
-    def order(atoms) -> tuple:
-        return tuple(sorted(atoms, key=rank.__getitem__))
+    def order(atoms: frozenset) -> tuple:
+        if atoms not in ordered:
+            ordered[atoms] = tuple(sorted(atoms, key=rank.__getitem__))
+        return ordered[atoms]
 
     terms = list(dict.fromkeys(terms))
     recipe: dict = {}
@@ -212,8 +215,22 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _cache_keys(items, corpus, cache) -> dict:
+    return {item: cache.key(corpus, *item) for item in items if not item[0].startswith("agent:")}
+
+
+def lookup(the_plan: Plan, corpus, cache=None) -> dict:
+    """``{(spec, variant, job): bits}`` for the jobs of the plan that ``cache`` already holds (none without one)."""
+    if cache is None:
+        return {}
+    keys = _cache_keys(the_plan.jobs, corpus, cache)
+    found = cache.get_many(keys.values())
+    return {item: found[key] for item, key in keys.items() if key in found}
+
+
 def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
-             progress: Callable[[int, int], None] | None = None, client=None, cache=None) -> dict:
+             progress: Callable[[int, int], None] | None = None, client=None, cache=None,
+             known: dict | None = None) -> dict:
     """Run every job of the plan and return ``{(spec, variant, term): bits}``.
 
     ``jobs=1`` runs in this process; more starts a process pool (forked workers inherit the corpus). Results do not
@@ -222,20 +239,16 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
     ``progress(done_bytes, total_bytes)`` is called as jobs finish. A Dask ``client`` (see :func:`connect`) sends the
     work to its cluster instead: the corpus is scattered to every worker once. With a ``cache``
     (:class:`natlat_compress.cache.TermCache`) jobs computed by an earlier run are read, not run, and new ones are
-    stored; ``the_plan.cached_jobs`` says how many were read.
+    stored; ``the_plan.cached_jobs`` says how many were read. ``known`` is what :func:`lookup` found, if the caller
+    already asked; progress counts the bytes of the jobs left.
     """
     jobs = default_jobs() if jobs is None else jobs
-    results: dict = {}
-    todo = the_plan.jobs
-    if cache is not None:
-        keys = {item: cache.key(corpus, *item) for item in the_plan.jobs if not item[0].startswith("agent:")}
-        found = cache.get_many(keys.values())
-        results = {item: found[key] for item, key in keys.items() if key in found}
-        todo = [item for item in the_plan.jobs if item not in results]
+    results = dict(known) if known is not None else lookup(the_plan, corpus, cache)
+    todo = [item for item in the_plan.jobs if item not in results]
     the_plan.cached_jobs = len(the_plan.jobs) - len(todo)
     units = _units(todo)
     sizes = [sum(_job_bytes(corpus, job) for job in unit[2]) for unit in units]
-    done = 0
+    total, done = sum(sizes), 0
 
     def record(unit, values, nbytes):
         nonlocal done
@@ -243,7 +256,7 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
         results.update(((spec, variant, job), value) for job, value in zip(unit_jobs, values))
         done += nbytes
         if progress:
-            progress(done, the_plan.bytes_to_compress)
+            progress(done, total)
 
     if client is not None:
         _evaluate_on_dask(client, corpus, units, sizes, record)
@@ -266,7 +279,7 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
         finally:
             executor.shutdown(cancel_futures=True)
     if cache is not None and todo:
-        cache.put_many({keys[item]: results[item] for item in todo if item in keys})
+        cache.put_many({key: results[item] for item, key in _cache_keys(todo, corpus, cache).items()})
     return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
             for key, parts in the_plan.recipe.items()}
 

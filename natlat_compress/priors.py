@@ -23,7 +23,8 @@ import numpy as np
 
 from . import conditions as cond
 from .coders import get_coder
-from .coders.agent import register_agent, stack, unify
+from .coders.agent import stack, unify
+from .coders.registry import register_agent
 from .corpus import OBJECT_SEPARATOR, TableCorpus, load_corpus, read_input, table_from_columns
 from .engine import Term, evaluate, plan
 from .errors import CorpusError
@@ -195,7 +196,7 @@ def _widened(corpus, latent, features, specs: list[str], jobs, progress) -> dict
     """Every error of ``score`` under both agents, and the widening that makes A's bound cover B's estimate."""
     corpus, main = _resolve_latent(corpus, latent, LATENT_ATOM)
     names = choose_features(corpus, features, main.atoms if corpus.kind == "table" else frozenset(), main.atoms)
-    X = [frozenset([f]) for f in names]
+    X = cond.Features([f] for f in names)
     forms = {
         "mediation_error": cond.mediation_error(_linear_table, X, main.atoms),
         "latent_given_features": cond.latent_given_features(_linear_table, X, main.atoms),

@@ -134,6 +134,37 @@ def score_rows(report: dict) -> list[dict]:
     return list(_latent_rows(report))
 
 
+def plan_line(cost: dict) -> str:
+    """The one line every score run prints first: the work left, what the cache answers, and the estimated cost."""
+    work = [f"{fmt_bytes(cost['bytes'])} to compress"] if cost["bytes"] or not cost["cells"] else []
+    work += [f"{cost['cells']:,} cells to model"] if cost["cells"] else []
+    return (f"plan: {cost['compressions']:,} jobs left ({' and '.join(work)}), {cost['cached']:,} from the cache; "
+            f"about {_duration(cost['estimated_seconds'])} on "
+            f"{cost['workers']} worker{'s' if cost['workers'] != 1 else ''}, "
+            f"{fmt_bytes(cost['estimated_peak_memory_bytes'])} per process")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def dry_run_text(report: dict) -> str:
+    corpus, plan = report["corpus"], report["plan"]
+    lines = [f"{corpus['source']}: {corpus['n_items']:,} {'rows' if corpus['kind'] == 'table' else 'objects'}, "
+             f"{len(corpus['features'])} features, latent {report['latent']['name']}",
+             plan_line(plan),
+             f"jobs: {plan['jobs']:,} in all; null replicates {plan['null_replicates']}, bootstrap replicates "
+             f"{plan['bootstrap_replicates']}"]
+    if "sampled_features" in plan:
+        lines.append(f"per-feature redundancies of {len(plan['sampled_features'])} sampled features")
+    lines.append("dry run: nothing was computed")
+    return "\n".join(lines)
+
+
 def score_text(report: dict) -> str:
     """The readable form: per coder, the candidate beside its baselines, calibration, and a one-line verdict."""
     corpus, latent = report["corpus"], report["latent"]

@@ -20,8 +20,9 @@ from .coders import get_coder
 from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_input, read_table_chunks,
                      table_from_columns)
 from .cache import TermCache
-from .engine import Variant, connect, evaluate, plan
-from .errors import CorpusError
+from . import cost as costs
+from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
+from .errors import CorpusError, NatlatError
 from .report import fmt_bytes, fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
@@ -55,12 +56,13 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
     raise CorpusError(f"cannot read a corpus from a {type(corpus).__name__}")
 
 
-def _estimates(C, X, L) -> dict:
+def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
+    """Every estimate of one latent; the per-feature redundancies of the ``sampled`` features only, if given."""
     return {
         "mediation_error": cond.mediation_error(C, X, L),
         "latent_given_features": cond.latent_given_features(C, X, L),
         "kolmogorov_mediation": cond.kolmogorov_mediation(C, X, L),
-        "redundancy": cond.redundancy_errors(C, X, L),
+        "redundancy": cond.redundancy_errors(C, X, L, sampled),
     }
 
 
@@ -129,7 +131,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
-          cache: str | os.PathLike | None = None, stream: int | None = None) -> dict:
+          cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
+          max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -158,9 +161,19 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     stream
         Read a CSV/TSV table in chunks of about this many bytes of the file and sum every code length over the chunks:
         a table larger than memory. Each chunk is coded on its own (the report's warnings say what this costs).
+    dry_run
+        Plan, estimate the cost (:mod:`natlat_compress.cost`) and return the plan without computing anything.
+    max_time, max_memory
+        Seconds and bytes (of the largest process) the plan may cost; a plan estimated over either is refused with a
+        :class:`~natlat_compress.errors.NatlatError` naming what to change.
+    sample_features
+        Compute the per-feature redundancy errors of this many features drawn at random (with ``seed``) instead of all:
+        with a byte coder each costs a compression of nearly the whole corpus. The report gives the mean over features
+        with its standard error; the worst redundancy and the weak error are then those of the sampled features.
     progress, on_plan
-        Called with ``(done_bytes, total_bytes)`` as work finishes, and with ``(jobs, bytes)`` once the plan is known
-        (when streaming: of the first chunk, and the progress in bytes of the file).
+        Called with ``(done_bytes, total_bytes)`` of the jobs left as work finishes, and with the plan's
+        :class:`~natlat_compress.cost.Estimate` once it is known (when streaming: of the first chunk, and the progress
+        in bytes of the file).
 
     Returns
     -------
@@ -190,13 +203,15 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
     if corpus.kind == "table":
         corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
-    X = [frozenset([f]) for f in names]
+    X = cond.Features([f] for f in names)
     candidates = [main, *baselines(names)]
+    sampled = _sample_features(len(names), sample_features, seed)
+    red_names = names if sampled is None else [names[i] for i in sampled]
 
     # Every term, recorded by running the estimators once without numbers.
     recorder = cond.Recorder()
     for candidate in candidates:
-        _estimates(recorder, X, candidate.atoms)
+        _estimates(recorder, X, candidate.atoms, sampled)
     if second:
         cond.theorem1_check(recorder, X, main.atoms, second.atoms)
     wanted = [(None, term) for term in recorder.terms]
@@ -209,7 +224,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         cond.mediation_error(null_recorder, X, main.atoms)
         wanted += [(variant, term) for term in null_recorder.terms]
     main_terms = cond.Recorder()  # the candidate's own terms: reported beside its numbers, resampled by the bootstrap
-    _estimates(main_terms, X, main.atoms)
+    _estimates(main_terms, X, main.atoms, sampled)
     wanted += [(variant, term) for variant in boot_variants for term in main_terms.terms]
 
     run_specs = list(dict.fromkeys(runs.values()))
@@ -217,15 +232,25 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
     term_cache = TermCache(cache) if cache is not None else None
     try:
+        known = lookup(the_plan, corpus, term_cache)
+        workers = sum(client.nthreads().values()) if client is not None else (jobs or default_jobs())
+        cost = costs.estimate(the_plan, corpus, [item for item in the_plan.jobs if item not in known], workers)
+        if stream is not None:  # the first chunk's cost, for every chunk of the file
+            cost = cost.scaled(Path(corpus.source).stat().st_size / max(file_read, 1))
+        _check_budget(cost, max_time, max_memory, corpus, run_specs)
+        if on_plan:
+            on_plan(cost)
+        if dry_run:
+            return _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variants, boot_variants, seed,
+                                   example)
         reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                      f"model available" for spec, run in runs.items() if run != spec]
         for message in fallbacks:
             warnings.warn(message, UserWarning, stacklevel=2)
-        if on_plan:
-            on_plan(len(the_plan.jobs), the_plan.bytes_to_compress)
         if stream is None:
-            values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache)
+            values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache,
+                              known=known)
             totals, n, streamed = _plan_totals(the_plan), corpus.n_items, None
         else:
             values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, sorted(used),
@@ -248,13 +273,13 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     results = []
     for spec in coders:
         C = table(runs[spec])
-        est = _estimates(C, X, main.atoms)
-        summary = _summary(est, names)
+        est = _estimates(C, X, main.atoms, sampled)
+        summary = _summary(est, red_names)
         result = {
             "coder": spec,
             "coder_info": get_coder(runs[spec]).describe() | ({"fallback_for": spec} if runs[spec] != spec else {}),
             **{k: summary[k] for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation")},
-            "redundancy_errors": {variant: dict(zip(names, vals)) for variant, vals in est["redundancy"].items()},
+            "redundancy_errors": {variant: dict(zip(red_names, vals)) for variant, vals in est["redundancy"].items()},
             "worst_redundancy": summary["worst_redundancy"],
             "weak_error": summary["weak_error"],
             "features_bits": C(frozenset(names)),
@@ -267,7 +292,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         }
         base = {}
         for candidate in candidates[1:]:
-            theirs = _summary(_estimates(C, X, candidate.atoms), names)
+            theirs = _summary(_estimates(C, X, candidate.atoms, sampled), red_names)
             base.setdefault(candidate.kind, []).append({"latent": candidate.name, **theirs})
         best_copy = min(base["copy"], key=lambda s: s["weak_error"])
         result["baselines"] = {"empty": base["empty"][0], "copy": {**best_copy, "tried": len(base["copy"])},
@@ -278,7 +303,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
                               "std": float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0,
                               "corrected_mediation_error": result["mediation_error"] - float(np.mean(draws))}
         if boot_variants:
-            draws = [_summary(_estimates(table(runs[spec], v), X, main.atoms), names) for v in boot_variants]
+            draws = [_summary(_estimates(table(runs[spec], v), X, main.atoms, sampled), red_names)
+                     for v in boot_variants]
             result["bootstrap"] = {"replicates": len(draws), "level": 0.95, **{
                 key: _interval([d[key] for d in draws])
                 for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error")},
@@ -292,6 +318,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
                 "partition": tightest.partition, "holds": estimate <= tightest.bound,
                 "partitions": [{"partition": b.partition, "bound": b.bound, "mediation": b.mediation,
                                 "redundancy_a": b.redundancy_a, "redundancy_b": b.redundancy_b} for b in bounds]}
+        if sampled is not None:
+            result["sampled_features"] = _sample_summary(est["redundancy"], len(names))
         result["verdict"] = _verdict(main, result, n, corpus.kind)
         results.append(result)
 
@@ -301,10 +329,67 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
                    "example": example} | ({"stream": streamed} if streamed else {}),
         "latent": main.describe(),
         "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
-                 "seed": seed},
+                 "seed": seed, "estimate": cost.to_dict()}
+        | ({"sampled_features": red_names} if sampled is not None else {}),
         "warnings": fallbacks + reach_warnings + ([streamed["approximation"]] if streamed else []),
         "results": results,
     }
+
+
+def _sample_features(n: int, size: int | None, seed: int) -> list[int] | None:
+    """The indices of ``size`` features drawn without replacement (in feature order), or None for all of them."""
+    if size is None:
+        return None
+    if size < 2:
+        raise CorpusError(f"--sample-features must be at least 2; got {size}")
+    if size >= n:
+        return None
+    rng = np.random.default_rng([seed, 2])
+    return sorted(rng.choice(n, size, replace=False).tolist())
+
+
+def _sample_summary(redundancy: dict[str, list[float]], n_features: int) -> dict:
+    """The mean redundancy error per feature over all features, estimated from the sampled ones: the sample mean and
+    its standard error with the finite-population correction (sampling without replacement from n features)."""
+    out = {}
+    for variant, values in redundancy.items():
+        m = len(values)
+        spread = float(np.std(values, ddof=1)) if m > 1 else 0.0
+        out[variant] = {"mean": float(np.mean(values)),
+                        "standard_error": spread / np.sqrt(m) * np.sqrt((n_features - m) / max(n_features - 1, 1)),
+                        "worst_sampled": float(np.max(values))}
+    return {"sampled": len(next(iter(redundancy.values()))), "of": n_features,
+            "note": "per-feature redundancies of a random sample of the features: the worst is the worst sampled, "
+                    "a lower bound on the worst of all", "redundancy": out}
+
+
+def _check_budget(cost: "costs.Estimate", max_time: float | None, max_memory: int | None, corpus, coders) -> None:
+    """Refuse a plan over ``--max-time`` / ``--max-memory``, or one that would not fit in this machine's memory."""
+    machine = costs.machine_memory_bytes()
+    over = []
+    if max_time is not None and cost.estimated_seconds > max_time:
+        over.append(f"about {cost.estimated_seconds:,.0f} s against --max-time {max_time:,.0f} s")
+    if max_memory is not None and cost.estimated_peak_memory_bytes > max_memory:
+        over.append(f"about {fmt_bytes(cost.estimated_peak_memory_bytes)} per process against --max-memory "
+                    f"{fmt_bytes(max_memory)}")
+    if machine is not None and cost.estimated_total_memory_bytes > machine:
+        over.append(f"about {fmt_bytes(cost.estimated_total_memory_bytes)} in all, more than this machine's "
+                    f"{fmt_bytes(machine)}")
+    if over:
+        raise NatlatError(f"the plan ({cost.compressions:,} compressions) needs {' and '.join(over)}; try "
+                          f"{costs.suggestions(corpus, coders)}")
+
+
+def _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variants, boot_variants, seed,
+                    example) -> dict:
+    return {"unit": "bits", "dry_run": True,
+            "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": corpus.n_items, "features": names,
+                       "example": example},
+            "latent": main.describe(),
+            "plan": {"jobs": len(the_plan.jobs), **cost.to_dict(), "null_replicates": len(null_variants),
+                     "bootstrap_replicates": len(boot_variants), "seed": seed}
+            | ({"sampled_features": red_names} if red_names != names else {}),
+            "results": []}
 
 
 def _chunks(corpus: Any, chunk_bytes: int):

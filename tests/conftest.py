@@ -40,3 +40,15 @@ def assert_one_line_error(result) -> str:
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     return lines[0]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _throughput_cache(tmp_path_factory):
+    """Coder throughputs (natlat_compress.cost) measured into a folder of the test run, not the user's ~/.cache."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

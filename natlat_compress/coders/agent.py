@@ -8,10 +8,7 @@ import numpy as np
 
 from .base import Coder
 
-__all__ = ["AgentCoder", "register_agent", "AGENTS", "unify", "stack"]
-
-# Agents live for one run and reach worker processes by fork: they are named here, and `agent:NAME` specs find them.
-AGENTS: dict[str, "AgentCoder"] = {}
+__all__ = ["AgentCoder", "unify", "stack"]
 
 
 class AgentCoder(Coder):
@@ -76,18 +73,6 @@ class AgentCoder(Coder):
             training = {"rows": self.training.n_items}
         return {**self.base.describe(), "spec": self.spec, "base": self.base.spec, "training": training}
 
-    def __reduce__(self):
-        from .registry import get_coder
-
-        return (get_coder, (self.spec,))
-
-
-def register_agent(name: str, base: Coder, training) -> AgentCoder:
-    from .registry import get_coder
-
-    AGENTS[name] = AgentCoder(name, base, training)
-    get_coder.cache_clear()
-    return AGENTS[name]
 
 
 def unify(tables: list, columns: Sequence[str]) -> list:

@@ -46,11 +46,12 @@ class Coder(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec!r}>"
 
+    # The registry sets this to its ``get_coder`` (this module, below the registry, does not import it back).
+    from_spec: ClassVar = None
+
     def __reduce__(self):
         # Coders cross process boundaries by spec: live compressor objects do not pickle.
-        from .registry import get_coder
-
-        return (get_coder, (self.spec,))
+        return (Coder.from_spec, (self.spec,))
 
     # -- what subclasses provide -------------------------------------------------------------------------------------
     @staticmethod

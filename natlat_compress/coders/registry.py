@@ -16,7 +16,7 @@ from typing import Callable
 from ..errors import MissingExtraError, SpecError
 from .base import Coder
 
-__all__ = ["Family", "FAMILIES", "get_coder", "family_names", "is_available"]
+__all__ = ["Family", "FAMILIES", "get_coder", "family_names", "is_available", "register_agent", "AGENTS"]
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,6 @@ def get_coder(spec: str) -> Coder:
     """
     name, _, args = spec.strip().partition(":")
     if name == "agent":  # agents of `natlat priors`, registered for the run
-        from .agent import AGENTS
-
         if args not in AGENTS:
             raise SpecError(f"no agent named {args!r}: agents exist only inside natlat priors")
         return AGENTS[args]
@@ -158,3 +156,18 @@ def get_coder(spec: str) -> Coder:
             f"the coder {spec!r} needs the Python package '{family.requires}': "
             f"pip install 'natlat_compress[{family.extra}]'")
     return family.build(args if name.lower() == "cmd" else args.strip())
+
+
+Coder.from_spec = staticmethod(get_coder)
+
+# Agents live for one run and reach worker processes by fork: they are named here, and `agent:NAME` specs find them.
+AGENTS: dict[str, Coder] = {}
+
+
+def register_agent(name: str, base: Coder, training) -> Coder:
+    """``base`` primed with ``training`` as the coder ``agent:NAME`` (natlat priors; see :mod:`.agent`)."""
+    from .agent import AgentCoder
+
+    AGENTS[name] = AgentCoder(name, base, training)
+    get_coder.cache_clear()
+    return AGENTS[name]
