@@ -9,7 +9,8 @@
   (``~/.cache`` by default).
 * **Model coders** cost their cells: a unit (one target, all the column sets it is given) touches ``rows × columns``
   cells; a joint unit (several columns, nothing given) also fits latent-class models. Both rates are measured once
-  on a synthetic latent-class table (``synthetic.py``) and kept in the same file.
+  on a synthetic latent-class table (``synthetic.py``), the fixed cost of a unit on a tiny one, and kept in the same
+  file.
 * Workers take units longest first, so the wall time is about ``max(total / workers, longest unit)``.
 * **Memory** of the largest process: what this process holds now (the corpus is loaded) plus the largest job's
   working set — its input and output bytes and the coder's own tables (zstd's context size as libzstd estimates it;
@@ -21,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import time
+
+import numpy as np
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -113,21 +116,19 @@ def _call_seconds(spec: str) -> float:
     """The fixed cost of one job of a byte coder: the engine's own work on a tiny conditional job of a text corpus
     (serialising, the coder's set-up — a dictionary, a process for cmd:) and the call itself."""
     from .corpus import TextCorpus
-    from .engine import _run_unit
+    from .engine import Term, evaluate, plan
 
     coder = get_coder(spec)
     tiny = TextCorpus({f"{i}": bytes(range(i, i + 64)) for i in range(64)}, "calibration")
-    jobs = [("cond", (f"{i}",), (f"{(i + 1) % 64}",)) for i in range(64)]
-
-    def run() -> None:
-        for job in jobs:
-            _run_unit(spec, None, [job], base=tiny)
-
-    return 1 / measured_rate(f"{spec}|jobs|{coder.library_version()}", lambda: _timed_rate(len(jobs), run))
+    terms = [(None, Term.of([f"{i}"], [f"{(i + 1) % 64}"])) for i in range(64)]
+    the_plan = plan(terms, tiny, [spec])
+    return 1 / measured_rate(f"{spec}|jobs|{coder.library_version()}",
+                             lambda: _timed_rate(len(the_plan.jobs), lambda: evaluate(the_plan, tiny, jobs=1)))
 
 
-def _model_rates(spec: str) -> tuple[float, float]:
-    """Cells per second of a model coder: for one target given column sets, and for a joint unit."""
+def _model_rates(spec: str) -> tuple[float, float, float]:
+    """Cells per second of a model coder for one target given column sets and for a joint unit, and the fixed seconds
+    of a unit."""
     coder = get_coder(spec)
     key = f"{spec}|cells|{coder.library_version()}"
 
@@ -150,7 +151,16 @@ def _model_rates(spec: str) -> tuple[float, float]:
         return _timed_rate(symbols.n * len(names), lambda: (symbols.cache.clear(),
                                                             coder.symbol_bits_many(symbols, names, [[]])))
 
-    return measured_rate(key + "|link", link), measured_rate(key + "|joint", joint)
+    def units() -> float:  # the fixed cost of a unit: a tiny table's leave-one-out unit, cells all but free
+        from .corpus import table_from_columns
+
+        tiny = table_from_columns({f"c{j}": (np.arange(32) * (j + 1)) % 3 for j in range(4)}).symbols()
+        names = list(tiny.columns)
+        givens = [names[1:]] + [[g for g in names[1:] if g != left] for left in names[1:]]
+        return _timed_rate(1, lambda: (tiny.cache.clear(), coder.symbol_bits_many(tiny, names[:1], givens)))
+
+    return (measured_rate(key + "|link", link), measured_rate(key + "|joint", joint),
+            1 / measured_rate(key + "|units", units))
 
 
 def current_rss_bytes() -> int:
@@ -210,8 +220,8 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
         coder = get_coder(spec)
         if coder.reads == "symbols":
             cells, joint = _unit_cells(corpus, unit_jobs)
-            link_rate, joint_rate = rates[spec]
-            seconds.append(cells / (joint_rate if joint else link_rate))
+            link_rate, joint_rate, per_unit = rates[spec]
+            seconds.append(cells / (joint_rate if joint else link_rate) + per_unit)
             n_cells += cells
             # per cell: the column codes (8 bytes), naive-Bayes and mixture scores; a joint unit's EM responsibilities
             memory.append(cells * 48 + (corpus.n_items * 16 * 8 * 3 if joint else 0))
