@@ -270,9 +270,12 @@ def latent_options(command):
               help="Keep code lengths in this folder; a rerun computes only what is new.")
 @click.option("--stream", type=ByteSize(), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
               "64MB); code lengths are summed over chunks.")
+@click.option("--numeric", multiple=True, help="Tables: read these columns as numeric (comma-separated or repeated).")
+@click.option("--categorical", multiple=True, help="Tables: read these columns as categorical (comma-separated or "
+              "repeated).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, cache_dir, stream, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, stream, numeric, categorical, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -290,7 +293,8 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
         report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
-                       scheduler=scheduler, cache=cache_dir, stream=stream)
+                       scheduler=scheduler, cache=cache_dir, stream=stream,
+                       numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or ())
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))
