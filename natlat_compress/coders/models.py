@@ -490,6 +490,12 @@ class ModelCoder(Coder):
             extra, extra_class = [], 0
             if scores is not None:
                 extra, extra_class = [_nb_from_scores(scores, codes)], 1
+            if any(g in table.numeric for g in given):  # numeric given columns: class-conditional Gaussians too
+                from .numeric import MAX_GAUSSIAN_CLASSES, gaussian_class_bits
+
+                if k <= MAX_GAUSSIAN_CLASSES:
+                    extra.append(gaussian_class_bits(table, target, given))
+                extra_class += 1
             if len(given) >= 3:
                 extra_class += len(given) * (len(given) - 1) // 2
                 candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]

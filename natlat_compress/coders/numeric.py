@@ -24,6 +24,8 @@ statistics that include it), all vectorised with cumulative sums:
   starts (blocks 5 % longer than the rows before them; the statistics of earlier blocks only). Rows before the
   regression has ν ≥ 2 are coded by the Student-t member. A second regression uses the numeric columns' normal scores
   (ranks of all rows through Φ⁻¹), which is invariant under any monotone transform of a given column.
+  With categorical and numeric columns given, a third regression is fitted per joint value of the categorical ones
+  (its own slopes and variance in every cell), each cell's first rows coded by that cell's Student-t.
 * **Quantile histograms** (Kontkanen & Myllymäki 2007, MDL histograms, here with KT counts and a mixture over
   resolutions 2..64): the value's bin by KT given a context (nothing; or the categorical columns of G with the quantile
   bins of the numeric given column that predicts the target best), then the grid cell uniformly within the bin. The
@@ -52,6 +54,8 @@ SCALE_FLOOR_CELLS = 2.0  # predictive scales below 2δ are raised to it (the Poi
 KRAFT_SLACK_BITS = math.log2(1 + 1e-6)
 REGRESSION_GROWTH = 1.05
 MAX_INDICATORS = 64  # categorical given columns enter a regression as indicators up to this many in all
+MAX_REGRESSION_CELLS = 32  # a regression per joint value of the categorical given columns, up to this many values
+MAX_GAUSSIAN_CLASSES = 64  # class-conditional Gaussians for a categorical target of at most this many values
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
@@ -296,13 +300,22 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
             cell_rows = student_t_cell_bits(y, delta, context[present])
             members.append(float(cell_rows.sum()))
             fallback = cell_rows  # (a code of its own: the regression's first rows need one, not a per-row best)
+        if categorical_given and numeric_given:  # a regression per context cell: its own slopes and variance
+            cells, n_cells = _compact(context[present])
+            if n_cells <= MAX_REGRESSION_CELLS:
+                design = np.column_stack([np.ones(n), *(x[present] for g in numeric_given
+                                                        for x in _numeric_regressors(table.numeric[g], False))])
+                rows_of = np.argsort(cells, kind="stable")
+                bounds = np.r_[0, np.cumsum(np.bincount(cells, minlength=n_cells))]
+                members.append(sum(regression_bits(y[rows], design[rows], delta, cell_rows[rows])
+                                   for rows in (rows_of[a:b] for a, b in zip(bounds[:-1], bounds[1:]))))
         indicators = [np.eye(table[g][1])[table[g][0][present]][:, 1:] for g in categorical_given
                       if table[g][1] - 1 <= MAX_INDICATORS]
         for scores in ([False, True] if numeric_given else [False]):
             columns = [np.ones(n), *(c for block in indicators for c in block.T),
                        *(x[present] for g in numeric_given for x in _numeric_regressors(table.numeric[g], scores))]
             members.append(regression_bits(y, np.column_stack(columns), delta, fallback))
-        class_size += 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
+        class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
         # The histogram's context: the categorical given columns and the numeric one whose bins predict best.
         target_bins = np.searchsorted(np.unique(np.quantile(y, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS,
                                                             method="lower")), y, side="right")
@@ -320,3 +333,62 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
 def _compact(values: np.ndarray) -> tuple[np.ndarray, int]:
     uniques, inverse = np.unique(values, return_inverse=True)
     return inverse.astype(np.int64).ravel(), len(uniques)
+
+
+def gaussian_class_bits(table, target: str, given: Sequence[str]) -> float:
+    """A categorical target given columns some of which are numeric: ``P(a | g) ∝ P(a) ∏_cat P(g_j | a) · p(x | a)``,
+    naive-Bayes factors (KT) for the categorical given columns and, for the numeric ones x (standardised with all rows,
+    0 where missing), the class-conditional Normal–inverse-Wishart predictive: a multivariate Student-t with
+    ``ν_n − d + 1`` degrees of freedom (prior μ0 = 0, κ0 = 1, ν0 = d + 2, Ψ0 = I; Murphy 2007, §9). It is what
+    describes a Gaussian mixture with a discrete latent (QDA). Statistics of earlier blocks only (refreshed at block
+    starts, blocks 5 % longer than the rows before them), so the code is sequential. In bits."""
+    from .models import _nb_from_scores, _nb_parts
+
+    codes, k = table[target]
+    numeric_given = [g for g in given if g in table.numeric]
+    prior, factor = _nb_parts(codes, k)
+    scores = prior.copy()
+    for g in given:
+        if g not in table.numeric:
+            scores += factor(table[g])
+    x = np.column_stack([_numeric_regressors(table.numeric[g], False)[0] for g in numeric_given])
+    scores += class_gaussian_log_likelihood(x, codes, k)
+    return _nb_from_scores(scores, codes)
+
+
+def class_gaussian_log_likelihood(x: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """``out[row, a] = ln p(x_row | class a)`` under the class's NIW posterior predictive from earlier blocks."""
+    from .models import block_starts
+
+    n, d = x.shape
+    out = np.empty((n, k))
+    starts = block_starts(n, REGRESSION_GROWTH)
+    ends = np.r_[starts[1:], n]
+    counts = np.zeros(k)
+    sums = np.zeros((k, d))
+    squares = np.zeros((k, d, d))
+    kappa0, nu0 = 1.0, d + 2.0
+    identity = np.eye(d)
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        rows = x[s:e]
+        for a in range(k):
+            m = counts[a]
+            mean = sums[a] / max(m, 1.0)
+            scatter = squares[a] - m * np.outer(mean, mean)
+            kappa, nu = kappa0 + m, nu0 + m
+            location = sums[a] / kappa
+            psi = identity + scatter + kappa0 * m / kappa * np.outer(mean, mean)
+            dof = nu - d + 1
+            shape = psi * (kappa + 1) / (kappa * dof)
+            sign, log_det = np.linalg.slogdet(shape)
+            diff = rows - location
+            mahalanobis = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(shape), diff)
+            out[s:e, a] = (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2) - d / 2 * math.log(dof * math.pi)
+                           - log_det / 2 - (dof + d) / 2 * np.log1p(mahalanobis / dof))
+        block_codes = codes[s:e]
+        counts += np.bincount(block_codes, minlength=k)
+        for a in np.unique(block_codes).tolist():
+            mine = rows[block_codes == a]
+            sums[a] += mine.sum(axis=0)
+            squares[a] += mine.T @ mine
+    return out
