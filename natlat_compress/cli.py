@@ -301,10 +301,13 @@ def latent_options(command):
 @click.option("--sample-features", type=click.IntRange(2), metavar="N",
               help="Per-feature redundancies of N features drawn at random (with --seed), with the mean's standard "
               "error: for corpora of many features.")
+@click.option("--numeric", multiple=True, help="Tables: read these columns as numeric (comma-separated or repeated).")
+@click.option("--categorical", multiple=True, help="Tables: read these columns as categorical (comma-separated or "
+              "repeated).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
                   null, bootstrap, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory, sample_features,
-                  fmt):
+                  numeric, categorical, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -323,7 +326,8 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
                        scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
-                       max_memory=max_memory, sample_features=sample_features)
+                       max_memory=max_memory, sample_features=sample_features,
+                       numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or ())
     finally:
         progress.close()
     if dry_run:

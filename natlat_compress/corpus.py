@@ -67,10 +67,39 @@ def _read_error(path: Path, exc: OSError) -> CorpusError:
 # ---------------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Column:
-    """A categorical column: integer codes per row, and the bytes of each category."""
+    """A column: integer codes per row and the bytes of each category (what byte coders serialise), and for a numeric
+    column each category's value (NaN where missing) and the precision δ its values are coded at (DESIGN.md: a numeric
+    column keeps its cells' text for byte coders; model coders code its values on the grid of width δ)."""
 
     codes: np.ndarray  # (n_rows,) int32
     categories: list[bytes]
+    values: np.ndarray | None = None  # per category, float64; None: a categorical column
+    precision: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return "categorical" if self.values is None else "numeric"
+
+    def row_values(self) -> np.ndarray:
+        """Each row's value (NaN where missing); numeric columns only."""
+        return self.values[self.codes]
+
+    def missing(self) -> int:
+        """How many rows are missing (numeric columns; a categorical column keeps ``?`` as a category of its own)."""
+        return 0 if self.values is None else int(np.isnan(self.values)[self.codes].sum())
+
+    def as_numeric(self, name: str = "") -> "Column":
+        """This column read as numbers (an error naming a cell that is not a number)."""
+        if self.values is not None:
+            return self
+        parsed = parse_numbers(self.categories)
+        if isinstance(parsed, bytes):
+            raise CorpusError(f"column {name!r} cannot be numeric: the cell {parsed.decode('utf-8', 'replace')!r} is "
+                              f"not a number (missing values are written {', '.join(repr(m) for m in MISSING_CELLS)})")
+        return Column(self.codes, self.categories, *parsed)
+
+    def as_categorical(self) -> "Column":
+        return Column(self.codes, self.categories)
 
     @classmethod
     def from_values(cls, values: Sequence[str] | np.ndarray) -> "Column":
@@ -87,18 +116,80 @@ class Column:
         return len(self.categories)
 
     def take(self, rows: np.ndarray) -> "Column":
-        return Column(self.codes[rows], self.categories)
+        return Column(self.codes[rows], self.categories, self.values, self.precision)
+
+
+# Cells that mean "not recorded" in a numeric column (in a categorical one they stay categories of their own).
+MISSING_CELLS = ("", "?", "NA", "N/A", "NaN", "nan", "null", "NULL")
+SMALL_INTEGER_CODES = 20  # integers written without a point, at most this many distinct: categorical codes
+
+
+def parse_numbers(categories: Sequence[bytes]) -> tuple[np.ndarray, float] | bytes:
+    """Each category's value (NaN for a missing cell) and the precision δ = 10^−d, d the most decimals written (the
+    data's own precision: every value lies on that grid); or the first cell that is neither a finite number nor
+    missing. Vectorised over the categories (numpy parses the numbers)."""
+    cells = np.array([c.strip() for c in categories] or [b""], dtype="S")[:len(categories)]
+    missing = np.isin(cells, list(_MISSING_BYTES))
+    present = cells[~missing]
+    try:
+        numbers = present.astype(np.float64)
+        bad = np.flatnonzero(~np.isfinite(numbers) | (np.char.find(present, b"_") >= 0))
+    except ValueError:
+        numbers, bad = None, None
+    if bad is None or len(bad):
+        for cell in present if bad is None else present[bad[:1]]:
+            try:
+                if not np.isfinite(float(cell)) or b"_" in cell:
+                    return bytes(cell)
+            except ValueError:
+                return bytes(cell)
+    values = np.full(len(categories), np.nan)
+    values[~missing] = numbers
+    lower = np.char.lower(present)
+    length = np.char.str_len(present)
+    exponent_at = np.char.find(lower, b"e")
+    point_at = np.char.find(present, b".")
+    mantissa_end = np.where(exponent_at >= 0, exponent_at, length)
+    places = np.where(point_at >= 0, mantissa_end - point_at - 1, 0)
+    with_exponent = np.flatnonzero(exponent_at >= 0)
+    if len(with_exponent):
+        places[with_exponent] -= [int(present[i][exponent_at[i] + 1:]) for i in with_exponent]
+    decimals = int(places.max()) if len(places) else 0
+    return values, 10.0 ** -decimals
+
+
+_MISSING_BYTES = frozenset(m.encode() for m in MISSING_CELLS)
+
+
+def infer_kind(column: Column) -> Column:
+    """A column as numeric when every cell is a number or missing, some are present, and they are not small-integer
+    codes (integers written without a point or exponent, at most ``SMALL_INTEGER_CODES`` distinct); else as it is."""
+    if column.values is not None:
+        return column
+    parsed = parse_numbers(column.categories)
+    if isinstance(parsed, bytes):
+        return column
+    values, precision = parsed
+    present = values[~np.isnan(values)]
+    if not len(present) or not np.isfinite(present).all():
+        return column
+    written_as_integers = precision >= 1 and not any(b"." in c or b"e" in c.lower() for c in column.categories)
+    if written_as_integers and len(np.unique(present)) <= SMALL_INTEGER_CODES:
+        return column
+    return Column(column.codes, column.categories, values, precision)
 
 
 class TableCorpus:
-    """Rows are IID samples, columns are features; every cell is a category (``?`` and empty cells too)."""
+    """Rows are IID samples, columns are features. Every cell is a category (``?`` and empty cells too) for byte
+    coders; a column whose cells are numbers (:func:`infer_kind`, or :meth:`with_kinds`) is numeric for model coders,
+    its missing cells (``MISSING_CELLS``) marked missing."""
 
     kind = "table"
 
-    def __init__(self, columns: dict[str, Column], source: str = "") -> None:
+    def __init__(self, columns: dict[str, Column], source: str = "", infer: bool = True) -> None:
         if not columns:
             raise CorpusError("the table has no columns")
-        self.columns = columns
+        self.columns = {name: infer_kind(col) for name, col in columns.items()} if infer else columns
         self.source = source
         self.n_items = len(next(iter(columns.values())).codes)
         # Per column: every category's escaped bytes followed by the field end, laid end to end, for vectorised copying.
@@ -123,11 +214,37 @@ class TableCorpus:
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
         if self._symbols is None:
             from .coders.models import SymbolColumns
+            from .coders.numeric import NumericColumn
 
-            self._symbols = SymbolColumns({name: (col.codes.astype(np.int64), col.cardinality)
-                                           for name, col in self.columns.items()},
-                                          {name: col.categories for name, col in self.columns.items()})
+            numeric = {name: NumericColumn(col.row_values(), col.precision) for name, col in self.columns.items()
+                       if col.kind == "numeric"}
+            # A numeric column is also a categorical one for categorical links: its quantile bins over all rows.
+            columns = {name: numeric[name].bins() if name in numeric else (col.codes.astype(np.int64), col.cardinality)
+                       for name, col in self.columns.items()}
+            categories = {name: numeric[name].bin_labels() if name in numeric else col.categories
+                          for name, col in self.columns.items()}
+            self._symbols = SymbolColumns(columns, categories, numeric)
         return self._symbols
+
+    def kinds(self) -> list[dict]:
+        """Every column's name, kind, and for numeric ones the precision δ and how many cells are missing."""
+        return [{"name": name, "kind": col.kind} | ({"precision": col.precision, "missing": col.missing()}
+                                                     if col.kind == "numeric" else {})
+                for name, col in self.columns.items()]
+
+    def with_kinds(self, numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> "TableCorpus":
+        """This table with the named columns read as numeric or as categorical (overriding the inferred kinds)."""
+        both = set(numeric) & set(categorical)
+        if both:
+            raise CorpusError(f"column {sorted(both)[0]!r} is given as both numeric and categorical")
+        for name in [*numeric, *categorical]:
+            if name not in self.columns:
+                raise CorpusError(f"unknown column {name!r}; the columns are: {', '.join(self.names)}")
+        if not numeric and not categorical:
+            return self
+        columns = {name: col.as_numeric(name) if name in numeric else col.as_categorical() if name in categorical
+                   else col for name, col in self.columns.items()}
+        return TableCorpus(columns, self.source, infer=False)
 
     @staticmethod
     def _cell_table(col: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -148,7 +265,7 @@ class TableCorpus:
 
     def take(self, rows: np.ndarray) -> "TableCorpus":
         """The table made of these rows (a bootstrap resample, a permutation)."""
-        return TableCorpus({name: col.take(rows) for name, col in self.columns.items()}, self.source)
+        return TableCorpus({name: col.take(rows) for name, col in self.columns.items()}, self.source, infer=False)
 
     def row_bytes(self, atoms: Sequence[str]) -> list[bytes]:
         """Each row of :meth:`serialize` on its own (the items of ``natlat priors``)."""
@@ -185,10 +302,11 @@ class TableCorpus:
         serialised in, so that every job's columns come in table order and are cut from the whole table
         (:meth:`serialize`)."""
         order = [*first, *(name for name in self.columns if name in set(rest) - set(first))]
-        return self if order == self.names else TableCorpus({name: self.columns[name] for name in order}, self.source)
+        return self if order == self.names else TableCorpus({name: self.columns[name] for name in order}, self.source,
+                                                            infer=False)
 
     def with_columns(self, replaced: dict[str, Column]) -> "TableCorpus":
-        return TableCorpus({**self.columns, **replaced}, self.source)
+        return TableCorpus({**self.columns, **replaced}, self.source, infer=False)
 
     def nbytes(self, atoms: Sequence[str]) -> int:
         """The length of :meth:`serialize` of these atoms, without building it."""

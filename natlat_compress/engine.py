@@ -22,7 +22,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -78,7 +78,7 @@ class Variant:
             within = np.argsort(group + rng.random(corpus.n_items))
             codes = column.codes.copy()
             codes[in_group_order] = column.codes[within]
-            shuffled[name] = type(column)(codes, column.categories)
+            shuffled[name] = replace(column, codes=codes)  # a numeric column stays numeric
         return corpus.with_columns(shuffled)
 
 

@@ -179,6 +179,13 @@ def score_text(report: dict) -> str:
                 f"weak error = mediation + worst weak redundancy; /{unit} divides by {n:,}.")
     if "stream" in corpus:
         head.append(f"Approximation: {corpus['stream']['approximation']}.")
+    if "precision" in report:
+        precision = report["precision"]
+        head.append("Numeric columns (coded by model coders at precision δ): "
+                    + ", ".join(f"{name} δ={delta:g}" for name, delta in precision["columns"].items())
+                    + ". Mediation, weak and strong redundancy are precision-free; "
+                    + ("C(Λ|X) and the deterministic variants depend on the latent's δ."
+                       if precision["numeric_latent_columns"] else "the feature code lengths depend on δ."))
     out = ["\n".join(head)]
     rows = score_rows(report)
     for result in report["results"]:

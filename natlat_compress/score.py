@@ -132,7 +132,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           progress: Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
-          max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None) -> dict:
+          max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
+          numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -170,6 +171,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         Compute the per-feature redundancy errors of this many features drawn at random (with ``seed``) instead of all:
         with a byte coder each costs a compression of nearly the whole corpus. The report gives the mean over features
         with its standard error; the worst redundancy and the weak error are then those of the sampled features.
+    numeric, categorical
+        Tables: columns to read as numeric or as categorical, overriding the inferred kinds (a column of numbers that
+        are not small-integer codes is numeric; see :func:`natlat_compress.corpus.infer_kind`).
     progress, on_plan
         Called with ``(done_bytes, total_bytes)`` of the jobs left as work finishes, and with the plan's
         :class:`~natlat_compress.cost.Estimate` once it is known (when streaming: of the first chunk, and the progress
@@ -185,9 +189,13 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT
     if stream is not None:
-        chunks = _chunks(corpus, stream)
+        chunks = _chunks(corpus, stream, numeric, categorical)
         corpus, file_read = next(chunks)
     corpus = as_corpus(corpus, split=split, field=field)
+    if corpus.kind == "table":
+        corpus = corpus.with_kinds(numeric, categorical)
+    elif numeric or categorical:
+        raise CorpusError("--numeric and --categorical name columns of a table; this corpus is a text corpus")
     if latent is None:
         raise CorpusError("no latent given: --latent COLUMN for a table; --latent-file, --latent-text or "
                           "--latent discover for texts")
@@ -201,7 +209,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         corpus, second = _resolve_latent(corpus, against, AGAINST_ATOM)
     used = main.atoms | (second.atoms if second else frozenset())
     names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
+    columns = None
     if corpus.kind == "table":
+        columns = [c for c in corpus.kinds() if c["name"] in used or c["name"] in names]
         corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
     X = cond.Features([f] for f in names)
     candidates = [main, *baselines(names)]
@@ -243,7 +253,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         if dry_run:
             return _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variants, boot_variants, seed,
                                    example)
-        reach_warnings = _reach_warnings(the_plan, corpus, run_specs)
+        reach_warnings = _reach_warnings(the_plan, corpus, run_specs) + _numeric_warnings(columns, run_specs)
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                      f"model available" for spec, run in runs.items() if run != spec]
         for message in fallbacks:
@@ -326,7 +336,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     return {
         "unit": "bits",
         "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": n, "features": names,
-                   "example": example} | ({"stream": streamed} if streamed else {}),
+                   "example": example} | ({"stream": streamed} if streamed else {})
+                  | ({"columns": columns} if columns is not None else {}),
+        **_precision_notes(columns, main.atoms),
         "latent": main.describe(),
         "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
                  "seed": seed, "estimate": cost.to_dict()}
@@ -392,13 +404,47 @@ def _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variant
             "results": []}
 
 
-def _chunks(corpus: Any, chunk_bytes: int):
-    """The chunks of a CSV/TSV path for ``stream`` (see :func:`natlat_compress.corpus.read_table_chunks`)."""
+def _chunks(corpus: Any, chunk_bytes: int, numeric: Sequence[str] = (), categorical: Sequence[str] = ()):
+    """The chunks of a CSV/TSV path for ``stream`` (see :func:`natlat_compress.corpus.read_table_chunks`), with the
+    column kinds overridden in each."""
     if not isinstance(corpus, (str, os.PathLike)) or Path(corpus).suffix.lower() not in TABLE_SUFFIXES:
         raise CorpusError("--stream reads a CSV/TSV table file in chunks; give its path")
     if chunk_bytes < 1:
         raise CorpusError(f"--stream needs a positive chunk size; got {chunk_bytes}")
-    return read_table_chunks(corpus, chunk_bytes)
+    return ((table.with_kinds(numeric, categorical), through)
+            for table, through in read_table_chunks(corpus, chunk_bytes))
+
+
+PRECISION_FREE = ["mediation_error", "redundancy_errors.weak", "redundancy_errors.strong", "weak_error"]
+
+
+def _precision_notes(columns: list[dict] | None, latent_atoms: frozenset) -> dict:
+    """For a table with numeric columns: which estimates have a limit as δ → 0 (the −log2 δ terms cancel, THEORY.md
+    §3) and which depend on the precision δ of the numeric columns (the latent's, for the deterministic variants)."""
+    numeric = [c for c in columns or [] if c["kind"] == "numeric"]
+    if not numeric:
+        return {}
+    latent_numeric = [c["name"] for c in numeric if c["name"] in latent_atoms]
+    depends = ["features_bits"] + (["latent_given_features", "kolmogorov_mediation",
+                                    "redundancy_errors.deterministic_all_but_one",
+                                    "redundancy_errors.deterministic_each"] if latent_numeric else [])
+    return {"precision": {"columns": {c["name"]: c["precision"] for c in numeric},
+                          "precision_free": PRECISION_FREE, "depends_on_precision": depends,
+                          "numeric_latent_columns": latent_numeric}}
+
+
+def _numeric_warnings(columns: list[dict] | None, coders: Sequence[str]) -> list[str]:
+    """A byte coder asked to score a table with numeric columns codes their digits as text: say so once each."""
+    numeric = [c["name"] for c in columns or [] if c["kind"] == "numeric"]
+    out = []
+    for spec in coders:
+        if numeric and get_coder(spec).reads == "bytes":
+            shown = ", ".join(numeric[:5]) + (f" and {len(numeric) - 5} more" if len(numeric) > 5 else "")
+            message = (f"{spec} codes the numeric columns {shown} as text: byte coders are poor stand-ins for real "
+                       f"values; use --coder model")
+            warnings.warn(message, UserWarning, stacklevel=3)
+            out.append(message)
+    return out
 
 
 def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, names, chunk_bytes: int,

@@ -9,6 +9,7 @@ the very estimators ``natlat score`` runs (``natlat_compress.conditions``) on ex
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -130,6 +131,8 @@ def get_source(name: str) -> Source:
 
 def sample(source: Source, rows: int, seed: int = 0) -> dict[str, np.ndarray]:
     """``rows`` IID draws, column by column (vectorised ancestral sampling)."""
+    if not isinstance(source, Source):  # a numeric source (the block at the end): table cells
+        return source.draw(rows, seed)
     if rows < 1:
         raise NatlatError(f"--rows must be at least 1; got {rows}")
     rng = np.random.default_rng(seed)
@@ -195,7 +198,7 @@ def truth(source: Source) -> dict:
     from .score import _estimates, _summary
 
     names = source.names
-    C = entropy_table(source.pmf(), [LATENT, *names])
+    C = source.code_lengths() if not isinstance(source, Source) else entropy_table(source.pmf(), [LATENT, *names])
     X = [frozenset([n]) for n in names]
     out = {**quantities(C, names), "features_bits": C(names), "baselines": {}}
     for latent in baselines(names):
@@ -227,3 +230,216 @@ def write_source(name: str, rows: int, seed: int, out_dir: str | Path) -> tuple[
 def as_table(source: Source, rows: int, seed: int = 0):
     """A sample as a TableCorpus, ready for ``score``."""
     return table_from_columns(sample(source, rows, seed), f"synthetic:{source.name}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Numeric sources (real-valued and mixed tables), with exact answers
+# ---------------------------------------------------------------------------------------------------------------------
+# Real values are written with DECIMALS decimals, so a table's precision is δ = 10^−DECIMALS. A truth's code lengths
+# are those at precision δ: ``C(S|T) = h(S ∪ T) − h(T) − (numeric columns of S not in T)·log2 δ`` with h the
+# (mixed discrete/differential) entropy in bits. Every −log2 δ cancels in the mediation error and the weak and strong
+# redundancies (THEORY.md §3), so those are the δ → 0 limits; the deterministic variants of a numeric latent keep δ.
+DECIMALS = 3
+MONTE_CARLO_DRAWS = 200_000  # posterior entropies H(Λ | X_S) of class-conditional sources: standard error ≈ 0.003 bits
+_LOG2E = math.log2(math.e)
+
+
+def _gaussian_entropy(covariance: np.ndarray) -> float:
+    """h of a Gaussian with this covariance, in bits: ½ log2((2πe)^k det Σ)."""
+    k = len(covariance)
+    return 0.5 * (k * math.log2(2 * math.pi * math.e) + math.log2(np.linalg.det(covariance))) if k else 0.0
+
+
+def _cells(values: np.ndarray) -> np.ndarray:
+    """Real values as the cells of a table, DECIMALS decimals each."""
+    return np.char.mod(f"%.{DECIMALS}f", np.round(values, DECIMALS) + 0.0)
+
+
+# Monotone transforms of one standardised column (z = x / sd): name -> (g(z), E[log2 g'(z)] for z ~ N(0, 1)).
+_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite.hermgauss(120)
+
+
+def _expected_log2(derivative: Callable[[np.ndarray], np.ndarray]) -> float:
+    """E[log2 f(Z)] for Z ~ N(0, 1), by Gauss–Hermite quadrature (120 nodes)."""
+    z = math.sqrt(2) * _HERMITE_NODES
+    return float((_HERMITE_WEIGHTS * np.log2(derivative(z))).sum() / math.sqrt(math.pi))
+
+
+TRANSFORMS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+    "exp": (np.exp, np.exp),  # skew: a log-normal column
+    "sinh": (np.sinh, np.cosh),  # heavy tails on both sides
+}
+
+
+@dataclass(frozen=True)
+class GaussianSource:
+    """A jointly Gaussian latent and features (covariance over ``L, x1..xn``), optionally with monotone transforms
+    ``g`` of single standardised features: ``x_j = sd_j · g(x_j / sd_j)`` (the information quantities that do not
+    depend on δ stay those of the Gaussian; h(x_j) moves by ``E[log2 g'(z)]``)."""
+
+    name: str
+    description: str
+    covariance: np.ndarray
+    transforms: dict = field(default_factory=dict)  # feature index (1-based node) -> transform name
+
+    @property
+    def names(self) -> list[str]:
+        return [f"x{i}" for i in range(1, len(self.covariance))]
+
+    def draw(self, rows: int, seed: int = 0) -> dict[str, np.ndarray]:
+        if rows < 1:
+            raise NatlatError(f"--rows must be at least 1; got {rows}")
+        rng = np.random.default_rng(seed)
+        values = rng.standard_normal((rows, len(self.covariance))) @ np.linalg.cholesky(self.covariance).T
+        for node, transform in self.transforms.items():
+            sd = math.sqrt(self.covariance[node, node])
+            values[:, node] = sd * TRANSFORMS[transform][0](values[:, node] / sd)
+        return {name: _cells(values[:, j]) for j, name in enumerate([LATENT, *self.names])}
+
+    def code_lengths(self) -> Callable[..., float]:
+        """``C(S|T)`` in bits per row at precision δ = 10^−DECIMALS, exactly (closed form)."""
+        nodes = {name: j for j, name in enumerate([LATENT, *self.names])}
+        shift = {node: _expected_log2(lambda z, t=t: TRANSFORMS[t][1](z)) for node, t in self.transforms.items()}
+        log2_delta = -DECIMALS * math.log2(10)
+
+        def H(atoms: frozenset) -> float:  # entropy at precision δ
+            index = sorted(nodes[a] for a in atoms)
+            return (_gaussian_entropy(self.covariance[np.ix_(index, index)]) + sum(shift.get(j, 0.0) for j in index)
+                    - len(index) * log2_delta)
+
+        return lambda target, given=(): H(frozenset(target) | frozenset(given)) - H(frozenset(given))
+
+
+@dataclass(frozen=True)
+class ClassConditionalSource:
+    """A discrete latent with ``prior``; given it, numeric features jointly Gaussian (``means[c]``, ``covariances[c]``)
+    and categorical ones drawn from ``cpts[j][c]``, the two groups independent given the latent. H(Λ | X_S) has no
+    closed form: it is the mean posterior entropy over MONTE_CARLO_DRAWS draws (a fixed seed), every other entropy is
+    exact."""
+
+    name: str
+    description: str
+    prior: np.ndarray
+    means: np.ndarray  # classes × numeric features
+    covariances: np.ndarray  # classes × numeric × numeric
+    cpts: tuple = ()  # per categorical feature: classes × values
+
+    @property
+    def names(self) -> list[str]:
+        return [f"x{i + 1}" for i in range(self.means.shape[1] + len(self.cpts))]
+
+    def _draw_raw(self, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        latent = _draw(np.broadcast_to(self.prior, (rows, len(self.prior))), rng)
+        numeric = np.empty((rows, self.means.shape[1]))
+        for c in range(len(self.prior)):
+            here = latent == c
+            numeric[here] = self.means[c] + rng.standard_normal((int(here.sum()), numeric.shape[1])) \
+                @ np.linalg.cholesky(self.covariances[c]).T
+        categorical = [_draw(cpt[latent], rng) for cpt in self.cpts]
+        return latent, numeric, categorical
+
+    def draw(self, rows: int, seed: int = 0) -> dict[str, np.ndarray]:
+        if rows < 1:
+            raise NatlatError(f"--rows must be at least 1; got {rows}")
+        latent, numeric, categorical = self._draw_raw(rows, np.random.default_rng(seed))
+        columns = [_cells(numeric[:, j]) for j in range(numeric.shape[1])] + [c.astype(str) for c in categorical]
+        return {LATENT: latent.astype(str), **dict(zip(self.names, columns))}
+
+    def code_lengths(self) -> Callable[..., float]:
+        """``C(S|T)`` in bits per row at precision δ = 10^−DECIMALS (H(Λ|X_S) by Monte Carlo, the rest exact)."""
+        m = self.means.shape[1]
+        index = {name: j for j, name in enumerate(self.names)}
+        log2_delta = -DECIMALS * math.log2(10)
+        latent, numeric, categorical = self._draw_raw(MONTE_CARLO_DRAWS, np.random.default_rng(20261203))
+        prior_entropy = float(-(self.prior * np.log2(self.prior)).sum())
+        cache: dict = {}
+
+        def given_latent(features: list[int]) -> float:  # H(X_S | Λ), at precision δ for the numeric ones
+            num = [j for j in features if j < m]
+            out = 0.0
+            for c, p in enumerate(self.prior):
+                out += p * _gaussian_entropy(self.covariances[c][np.ix_(num, num)])
+                for j in features:
+                    if j >= m:
+                        q = self.cpts[j - m][c]
+                        out -= p * float((q[q > 0] * np.log2(q[q > 0])).sum())
+            return out - len(num) * log2_delta
+
+        def latent_given(features: list[int]) -> float:  # H(Λ | X_S): the mean entropy of the posterior
+            num = [j for j in features if j < m]
+            log_joint = np.tile(np.log(self.prior), (MONTE_CARLO_DRAWS, 1))
+            for c in range(len(self.prior)):
+                if num:
+                    cov = self.covariances[c][np.ix_(num, num)]
+                    diff = numeric[:, num] - self.means[c, num]
+                    solved = np.linalg.solve(np.linalg.cholesky(cov), diff.T)
+                    log_joint[:, c] += -0.5 * (solved ** 2).sum(axis=0) - 0.5 * math.log(
+                        (2 * math.pi) ** len(num) * np.linalg.det(cov))
+                for j in features:
+                    if j >= m:
+                        log_joint[:, c] += np.log(self.cpts[j - m][c][categorical[j - m]])
+            log_joint -= log_joint.max(axis=1, keepdims=True)
+            posterior = np.exp(log_joint)
+            posterior /= posterior.sum(axis=1, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return float(-np.nansum(posterior * np.log2(posterior)) / MONTE_CARLO_DRAWS)
+
+        def H(atoms: frozenset) -> float:
+            if atoms not in cache:
+                features = sorted(index[a] for a in atoms if a != LATENT)
+                with_latent = prior_entropy + given_latent(features)
+                cache[atoms] = with_latent if LATENT in atoms else with_latent - latent_given(features)
+            return cache[atoms]
+
+        return lambda target, given=(): H(frozenset(target) | frozenset(given)) - H(frozenset(given))
+
+
+def _readings_covariance() -> np.ndarray:
+    """L ~ N(0, 1); x_i = L + e_i, noise sds 0.3, 0.5, 0.8, 1, 2, the noises of x1 and x2 correlated 0.6 (a
+    dependence L does not mediate)."""
+    sd = np.array([0.3, 0.5, 0.8, 1.0, 2.0])
+    noise = np.diag(sd ** 2)
+    noise[0, 1] = noise[1, 0] = 0.6 * sd[0] * sd[1]
+    loading = np.ones(5)
+    covariance = np.empty((6, 6))
+    covariance[0, 0], covariance[0, 1:], covariance[1:, 0] = 1.0, loading, loading
+    covariance[1:, 1:] = np.outer(loading, loading) + noise
+    return covariance
+
+
+def _gaussian_readings() -> GaussianSource:
+    return GaussianSource("gaussian_readings", "L ~ N(0,1) and five noisy readings x_i = L + e_i (noise sd 0.3 to 2; "
+                          "the noises of x1, x2 correlated 0.6); closed-form truth", _readings_covariance())
+
+
+def _gaussian_skewed() -> GaussianSource:
+    return GaussianSource("gaussian_skewed", "gaussian_readings with x1 and x4 log-normal (exp) and x3 heavy-tailed "
+                          "(sinh) by monotone transforms: the same precision-free truths",
+                          _readings_covariance(), {1: "exp", 4: "exp", 3: "sinh"})
+
+
+def _gaussian_mixture() -> ClassConditionalSource:
+    means = np.array([[-1.5, -1.0, 0.0, 1.0], [0.0, 1.0, -1.0, 0.0], [1.5, 0.0, 1.0, -1.0]])
+    covariances = np.stack([np.diag([1.0, 1.0, 1.0, 1.0]), np.diag([0.5, 2.0, 1.0, 0.7]),
+                            np.diag([1.5, 0.8, 0.6, 1.2])])
+    for c in range(3):  # x1 and x2 correlated 0.5 within every class: mediation error > 0
+        covariances[c, 0, 1] = covariances[c, 1, 0] = 0.5 * math.sqrt(covariances[c, 0, 0] * covariances[c, 1, 1])
+    return ClassConditionalSource("gaussian_mixture", "Λ on 3 classes (0.5, 0.3, 0.2); four Gaussian features with "
+                                  "class means and variances, x1 and x2 correlated 0.5 within classes",
+                                  np.array([0.5, 0.3, 0.2]), means, covariances)
+
+
+def _mixed_table() -> ClassConditionalSource:
+    k = 4
+    means = np.outer(np.arange(k), [1.0, 0.7, 1.5]) - np.array([1.5, 1.0, 2.0])
+    covariances = np.stack([np.diag([1.0, 0.5, 2.0])] * k)
+    cpts = (_noisy_copy(k, 0.4), _noisy_copy(k, 0.6), _noisy_copy(3, 0.5)[[0, 1, 2, 0]])
+    return ClassConditionalSource("mixed_table", "Λ uniform on 4; three Gaussian features whose means move with Λ "
+                                  "and three categorical noisy copies of it (4, 4 and 3 values)",
+                                  np.full(k, 1 / k), means, covariances, cpts)
+
+
+NUMERIC_SOURCES: dict[str, Callable[[], GaussianSource | ClassConditionalSource]] = {
+    s.__name__.lstrip("_"): s for s in [_gaussian_readings, _gaussian_skewed, _gaussian_mixture, _mixed_table]}
+SOURCES.update(NUMERIC_SOURCES)
+__all__ += ["NUMERIC_SOURCES", "GaussianSource", "ClassConditionalSource", "TRANSFORMS", "DECIMALS"]

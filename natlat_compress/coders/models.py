@@ -56,11 +56,15 @@ PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that pr
 
 
 class SymbolColumns:
-    """A table's columns as integer codes and alphabet sizes, with a cache shared by every term asked of it."""
+    """A table's columns as integer codes and alphabet sizes, with a cache shared by every term asked of it.
+    ``numeric`` holds the numeric columns' values (:class:`~natlat_compress.coders.numeric.NumericColumn`); their
+    ``columns`` entry is their quantile bins, for categorical links given them."""
 
-    def __init__(self, columns: dict[str, tuple[np.ndarray, int]], categories: dict[str, list] | None = None) -> None:
+    def __init__(self, columns: dict[str, tuple[np.ndarray, int]], categories: dict[str, list] | None = None,
+                 numeric: dict | None = None) -> None:
         self.columns = columns
         self.categories = categories or {}
+        self.numeric = numeric or {}
         self.n = len(next(iter(columns.values()))[0]) if columns else 0
         self.cache: dict = {}
 
@@ -311,6 +315,10 @@ class ModelCoder(Coder):
                          givens: Sequence[Sequence[str]]) -> list[float]:
         """``C(target | G)`` for several G at once, sharing work (the leave-one-out terms of one target)."""
         target = list(target)
+        if len(target) == 1 and target[0] in table.numeric:  # every member codes a numeric target by one mixture
+            from .numeric import numeric_link_bits
+
+            return [numeric_link_bits(table, target[0], list(g)) for g in givens]
         if len(target) == 1 and self.member in ("mixture", "nb"):
             return self._single_target_many(table, target[0], [list(g) for g in givens])
         return [self._joint(table, target) if not g and len(target) > 1 and self.member == "mixture"
@@ -320,6 +328,8 @@ class ModelCoder(Coder):
         """Several columns, nothing given: the chain of link mixtures beside latent-class models, on the columns and
         on the columns with their most dependent pair merged."""
         key = ("joint", tuple(target))
+        if key not in table.cache and any(t in table.numeric for t in target):  # latent classes code symbols only
+            table.cache[key] = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
         if key not in table.cache:
             chain = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
             column_sets, class_size = latent_class_column_sets([table[t] for t in target])
@@ -328,6 +338,10 @@ class ModelCoder(Coder):
         return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
+        if target in table.numeric:
+            from .numeric import numeric_link_bits
+
+            return numeric_link_bits(table, target, given)
         codes, k = table[target]
         if self.member == "kt":
             return self._kt(table, target, tuple(given))
@@ -476,6 +490,12 @@ class ModelCoder(Coder):
             extra, extra_class = [], 0
             if scores is not None:
                 extra, extra_class = [_nb_from_scores(scores, codes)], 1
+            if any(g in table.numeric for g in given):  # numeric given columns: class-conditional Gaussians too
+                from .numeric import MAX_GAUSSIAN_CLASSES, gaussian_class_bits
+
+                if k <= MAX_GAUSSIAN_CLASSES:
+                    extra.append(gaussian_class_bits(table, target, given))
+                extra_class += 1
             if len(given) >= 3:
                 extra_class += len(given) * (len(given) - 1) // 2
                 candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]

@@ -1,0 +1,394 @@
+"""Numeric columns for the model coders: real values coded on the grid of width δ, in the same Bayesian mixture.
+
+A numeric column's value is coded at its precision δ (default: the data's own decimals): the probability of the value's
+grid cell ``[y − δ/2, y + δ/2)`` under a predictive density f is taken as ``f(y)·δ`` (the midpoint rule). By Poisson
+summation the midpoint sums of a density over any shifted grid exceed 1 by at most ``2 Σ_{m≥1} |φ(2πm/δ)|`` (φ its
+characteristic function); for the Student-t predictives below, with ν ≥ 2 degrees of freedom and scale floored at 2δ,
+that is below 1e-6, so every row is charged ``log2(1 + 1e-6)`` bits more and Kraft's inequality holds. Every
+``−log2 δ`` then cancels in the mediation error and the weak and strong redundancies (THEORY.md §3, "Real-valued
+columns"); the deterministic variants of a numeric latent keep it.
+
+A missing value is a binary symbol (KT) coded before the value; only present values are coded, no row is dropped.
+
+Members of the mixture for one numeric target given columns G (every one a sequential code: no row is coded with
+statistics that include it), all vectorised with cumulative sums:
+
+* **Student-t per context cell** — a Normal–inverse-gamma model per joint value of the categorical columns of G (or
+  one cell): the exact Bayesian predictive of each row from the earlier rows of its cell, computed for every row at
+  once from grouped cumulative sums. The prior is the pooled mean and variance of all earlier rows (one
+  pseudo-observation), so it is scale-equivariant; only the first row uses a fixed Student-t (ν = 2, location 0,
+  scale 1), a cost every term of the same target shares.
+* **Bayesian linear regression** on an intercept, the categorical columns of G as indicators and the numeric ones
+  (standardised with all rows: a given column is known to the decoder), with the reference prior ``p(β, σ²) ∝ 1/σ²``:
+  a Student-t predictive with ``ν = s − d`` (Gelman et al., *Bayesian Data Analysis*, §14.2), refreshed at block
+  starts (blocks 5 % longer than the rows before them; the statistics of earlier blocks only). Rows before the
+  regression has ν ≥ 2 are coded by the Student-t member. A second regression uses the numeric columns' normal scores
+  (ranks of all rows through Φ⁻¹), which is invariant under any monotone transform of a given column.
+  With categorical and numeric columns given, a third regression is fitted per joint value of the categorical ones
+  (its own slopes and variance in every cell), each cell's first rows coded by that cell's Student-t.
+* **Quantile histograms** (Kontkanen & Myllymäki 2007, MDL histograms, here with KT counts and a mixture over
+  resolutions 2..64): the value's bin by KT given a context (nothing; or the categorical columns of G with the quantile
+  bins of the numeric given column that predicts the target best), then the grid cell uniformly within the bin. The
+  bin edges are quantiles of the target's own rows, so they are paid for: Elias-γ codes of their grid positions. The
+  bin part depends on ranks only, which is what keeps the precision-free estimates still under monotone transforms.
+
+The mixture is uniform over a class fixed by the term's shape (its size counts every member the class could hold,
+including the histograms given each numeric column, of which only the best is evaluated): at most ``log2 M`` above
+its best member, as the categorical ``model`` is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["NumericColumn", "numeric_link_bits", "student_t_cell_bits", "regression_bits", "histogram_bits",
+           "normal_quantile", "CONTEXT_BINS", "HISTOGRAM_BINS"]
+
+LN2 = math.log(2.0)
+CONTEXT_BINS = 8  # quantile bins of a numeric column used as a categorical context
+HISTOGRAM_BINS = (2, 4, 8, 16, 32, 64)
+SCALE_FLOOR_CELLS = 2.0  # predictive scales below 2δ are raised to it (the Poisson-summation bound above)
+KRAFT_SLACK_BITS = math.log2(1 + 1e-6)
+REGRESSION_GROWTH = 1.05
+MAX_INDICATORS = 64  # categorical given columns enter a regression as indicators up to this many in all
+MAX_REGRESSION_CELLS = 32  # a regression per joint value of the categorical given columns, up to this many values
+MAX_GAUSSIAN_CLASSES = 64  # class-conditional Gaussians for a categorical target of at most this many values
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+class NumericColumn:
+    """A numeric column for the model coders: each row's value (NaN where missing) and the precision δ."""
+
+    def __init__(self, values: np.ndarray, precision: float) -> None:
+        self.values = np.asarray(values, dtype=np.float64)
+        self.precision = float(precision)
+        self.missing = np.isnan(self.values)
+        self._bins: tuple[np.ndarray, int] | None = None
+
+    def bins(self) -> tuple[np.ndarray, int]:
+        """The column as a categorical context: ``CONTEXT_BINS`` quantile bins of all rows, missing its own code."""
+        if self._bins is None:
+            present = self.values[~self.missing]
+            edges = np.unique(np.quantile(present, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS, method="lower")) \
+                if len(present) else np.empty(0)
+            codes = np.searchsorted(edges, self.values, side="right").astype(np.int64)
+            k = len(edges) + 1
+            if self.missing.any():
+                codes[self.missing] = k
+                k += 1
+            self._bins = (codes, k)
+        return self._bins
+
+    def bin_labels(self) -> list[bytes]:
+        return [f"bin {j}".encode() for j in range(self.bins()[1])]
+
+
+def _log_gamma(x: np.ndarray) -> np.ndarray:
+    """ln Γ elementwise (evaluated once per distinct value: degrees of freedom take few)."""
+    uniques, inverse = np.unique(x, return_inverse=True)
+    return _lgamma(uniques).astype(np.float64)[inverse.ravel()]
+
+
+def _student_t_bits(y: np.ndarray, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray, delta: float) -> np.ndarray:
+    """Per row, ``−log2(f(y)·δ)`` for the Student-t density f (scale floored at 2δ), plus the Kraft slack, in bits."""
+    scale = np.maximum(scale, SCALE_FLOOR_CELLS * delta)
+    dof = np.broadcast_to(dof, y.shape).astype(np.float64)
+    z2 = ((y - loc) / scale) ** 2
+    log_density = (_log_gamma((dof + 1) / 2) - _log_gamma(dof / 2) - 0.5 * np.log(dof * math.pi) - np.log(scale)
+                   - (dof + 1) / 2 * np.log1p(z2 / dof))
+    return -(log_density + math.log(delta)) / LN2 + KRAFT_SLACK_BITS
+
+
+def student_t_cell_bits(y: np.ndarray, delta: float, context: np.ndarray | None = None) -> np.ndarray:
+    """Per row, the bits of the sequential Normal–inverse-gamma (Student-t) code of ``y`` per ``context`` cell.
+
+    Row t's predictive comes from the earlier rows of its cell, with the prior ``μ0`` = mean and ``β0/α0`` = variance
+    of all earlier rows (κ0 = α0 = 1); posterior after m cell rows (sums S1, S2): ``κ = 1 + m``,
+    ``μ = (μ0 + S1)/κ``, ``α = 1 + m/2``, ``β = β0 + (S2 − S1²/m)/2 + (S1 − m μ0)²/(2κm)``; predictive Student-t with
+    ``ν = 2α``, location μ, scale² ``β(κ + 1)/(ακ)`` (Murphy 2007, "Conjugate Bayesian analysis of the Gaussian
+    distribution", §3). Vectorised: grouped cumulative sums over the rows sorted by cell.
+    """
+    n = len(y)
+    out = np.empty(n)
+    if n == 0:
+        return out
+    out[0] = _student_t_bits(y[:1], np.zeros(1), np.ones(1), np.full(1, 2.0), delta)[0]
+    if n == 1:
+        return out
+    centred = y - y[0]  # for the sums' accuracy; rows after the first may use it, the decoder knows y[0] by then
+    t = np.arange(n, dtype=np.float64)
+    before1 = np.cumsum(centred) - centred
+    before2 = np.cumsum(centred ** 2) - centred ** 2
+    seen = np.maximum(t, 1)
+    pooled_mean = before1 / seen
+    pooled_var = np.maximum(before2 / seen - pooled_mean ** 2, delta ** 2)
+    pooled_var[1] = max(abs(y[0]), delta) ** 2  # one earlier row: its size as the scale
+    if context is None:
+        m, s1, s2 = t, before1, before2
+    else:
+        order = np.argsort(context, kind="stable")
+        sorted_context, sorted_y = context[order], centred[order]
+        first = np.r_[True, sorted_context[1:] != sorted_context[:-1]]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        m, s1, s2 = np.empty(n), np.empty(n), np.empty(n)
+        for total, values in ((s1, sorted_y), (s2, sorted_y ** 2)):
+            exclusive = np.cumsum(values) - values
+            total[order] = exclusive - exclusive[group_start]
+        m[order] = np.arange(n) - group_start
+    kappa = 1 + m
+    mu = (pooled_mean + s1) / kappa
+    alpha = 1 + m / 2
+    safe_m = np.maximum(m, 1)
+    beta = pooled_var + np.maximum(s2 - s1 ** 2 / safe_m, 0) / 2 + (s1 - m * pooled_mean) ** 2 / (2 * kappa * safe_m)
+    scale = np.sqrt(beta * (kappa + 1) / (alpha * kappa))
+    out[1:] = _student_t_bits(centred[1:], mu[1:], scale[1:], 2 * alpha[1:], delta)
+    return out
+
+
+def regression_bits(y: np.ndarray, design: np.ndarray, delta: float, fallback: np.ndarray) -> float:
+    """The bits of the sequential Bayesian linear regression of ``y`` on ``design`` (n × d, an intercept included),
+    reference prior, refreshed at block starts; rows before ν = s − d ≥ 2 cost their ``fallback`` bits.
+
+    Given rows [0, s): ``β̂ = A⁻¹b`` with ``A = Σ z zᵀ``, ``b = Σ z y``; ``SSR = Σ y² − bᵀβ̂``; each row of the
+    block is Student-t with ``ν = s − d``, location ``zᵀβ̂`` and scale² ``SSR/ν · (1 + zᵀA⁻¹z)``.
+    """
+    from .models import block_starts
+
+    n, d = design.shape
+    if n == 0:
+        return 0.0
+    centred = y - y[0]
+    starts = block_starts(n, REGRESSION_GROWTH)
+    ends = np.r_[starts[1:], n]
+    gram = np.zeros((d, d))
+    moment = np.zeros(d)
+    square = 0.0
+    bits = 0.0
+    identity = np.eye(d)
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        dof = s - d
+        if dof >= 2:
+            ridge = 1e-10 * max(np.trace(gram) / d, 1e-300)
+            inverse = np.linalg.inv(gram + ridge * identity)
+            coef = inverse @ moment
+            residual = max(square - moment @ coef, 0.0)
+            rows = design[s:e]
+            leverage = np.einsum("ij,jk,ik->i", rows, inverse, rows)
+            scale = np.sqrt(residual / dof * (1 + leverage))
+            bits += float(_student_t_bits(centred[s:e], rows @ coef, scale, np.float64(dof), delta).sum())
+        else:
+            bits += float(fallback[s:e].sum())
+        rows = design[s:e]
+        gram += rows.T @ rows
+        moment += rows.T @ centred[s:e]
+        square += float(centred[s:e] @ centred[s:e])
+    return bits
+
+
+def histogram_bits(grid: np.ndarray, bins: int, context: np.ndarray | None = None, n_contexts: int = 1) -> float:
+    """The bits of a quantile histogram code of the grid positions ``grid`` (integers: value / δ): the bin edges
+    (Elias-γ), each row's bin by KT given ``context``, and its grid cell uniformly within the bin."""
+    from .models import kt_bits
+
+    n = len(grid)
+    if n == 0:
+        return 0.0
+    ordered = np.sort(grid)
+    inner = np.unique(ordered[(np.arange(1, bins) * n) // bins])
+    inner = inner[inner > ordered[0]]
+    edges = np.r_[ordered[0], inner, ordered[-1] + 1]
+    codes = np.searchsorted(inner, grid, side="right")
+    cells = np.diff(edges).astype(np.float64)
+    within = float(np.log2(cells)[codes].sum())
+    lowest = int(edges[0])
+    edge_bits = _elias_gamma_bits(np.r_[len(edges), 2 * abs(lowest) + (lowest < 0) + 1, np.diff(edges)])
+    k = len(edges) - 1
+    if context is None:
+        return edge_bits + kt_bits(codes, k) + within
+    return edge_bits + kt_bits(codes, k, context, n_contexts) + within
+
+
+def _elias_gamma_bits(values: np.ndarray) -> float:
+    """Bits of Elias-γ codes of positive integers: ``2⌊log2 x⌋ + 1`` each."""
+    return float((2 * np.floor(np.log2(values.astype(np.float64))) + 1).sum())
+
+
+# Acklam's rational approximation of Φ⁻¹ (relative error below 1.2e-9), vectorised.
+_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+      -3.066479806614716e+01, 2.506628277459239e+00)
+_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+      -1.328068155288572e+01)
+_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+      4.374664141464968e+00, 2.938163982698783e+00)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+
+
+def normal_quantile(p: np.ndarray) -> np.ndarray:
+    """Φ⁻¹(p) for p in (0, 1)."""
+    p = np.asarray(p, dtype=np.float64)
+    out = np.empty_like(p)
+    low, high = p < 0.02425, p > 1 - 0.02425
+    mid = ~(low | high)
+    q = p[mid] - 0.5
+    r = q * q
+    out[mid] = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q / \
+               (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1)
+    for mask, sign in ((low, 1.0), (high, -1.0)):
+        q = np.sqrt(-2 * np.log(np.where(sign > 0, p[mask], 1 - p[mask])))
+        out[mask] = sign * (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / \
+                    ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1)
+    return out
+
+
+def _normal_scores(values: np.ndarray) -> np.ndarray:
+    """Φ⁻¹ of the mid-ranks (ties share one) of all rows: the column's normal scores."""
+    uniques, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    below = np.cumsum(counts) - counts
+    return normal_quantile((below + (counts + 1) / 2 - 0.5) / len(values))[inverse.ravel()]
+
+
+def _numeric_regressors(column: NumericColumn, scores: bool) -> list[np.ndarray]:
+    """A numeric given column as regressors: standardised (or its normal scores), 0 where missing, with a missing
+    indicator when some are."""
+    present = ~column.missing
+    values = column.values[present]
+    if scores:
+        x = _normal_scores(values)
+    else:
+        spread = values.std()
+        x = (values - values.mean()) / (spread if spread > 0 else 1.0)
+    full = np.zeros(len(column.values))
+    full[present] = x
+    return [full, column.missing.astype(np.float64)] if column.missing.any() else [full]
+
+
+def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
+    """``C(target | given)`` in bits for a numeric target: the missing indicators, then the mixture (module docstring)
+    over the present values. ``table`` is a :class:`~natlat_compress.coders.models.SymbolColumns`."""
+    from .models import _context, _mixture, kt_bits
+
+    key = ("numeric", target, frozenset(given))
+    if key in table.cache:
+        return table.cache[key]
+    column = table.numeric[target]
+    present = ~column.missing
+    y = column.values[present]
+    delta = column.precision
+    bits = kt_bits(column.missing.astype(np.int64), 2) if column.missing.any() else 0.0
+    numeric_given = [g for g in given if g in table.numeric]
+    categorical_given = [g for g in given if g not in table.numeric]
+    n = len(y)
+
+    def cached(name, compute):
+        cache_key = ("numeric-part", target, name)
+        if cache_key not in table.cache:
+            table.cache[cache_key] = compute()
+        return table.cache[cache_key]
+
+    marginal_rows = cached("t", lambda: student_t_cell_bits(y, delta))
+    members = [float(marginal_rows.sum())]
+    grid = cached("grid", lambda: np.rint(y / delta).astype(np.int64))
+    members += [cached(("hist", m), lambda m=m: histogram_bits(grid, m)) for m in HISTOGRAM_BINS]
+    class_size = 1 + len(HISTOGRAM_BINS)
+    if given:
+        fallback = marginal_rows
+        if categorical_given:
+            context, _ = _context([table[g] for g in categorical_given], table.n)
+            cell_rows = student_t_cell_bits(y, delta, context[present])
+            members.append(float(cell_rows.sum()))
+            fallback = cell_rows  # (a code of its own: the regression's first rows need one, not a per-row best)
+        if categorical_given and numeric_given:  # a regression per context cell: its own slopes and variance
+            cells, n_cells = _compact(context[present])
+            if n_cells <= MAX_REGRESSION_CELLS:
+                design = np.column_stack([np.ones(n), *(x[present] for g in numeric_given
+                                                        for x in _numeric_regressors(table.numeric[g], False))])
+                rows_of = np.argsort(cells, kind="stable")
+                bounds = np.r_[0, np.cumsum(np.bincount(cells, minlength=n_cells))]
+                members.append(sum(regression_bits(y[rows], design[rows], delta, cell_rows[rows])
+                                   for rows in (rows_of[a:b] for a, b in zip(bounds[:-1], bounds[1:]))))
+        indicators = [np.eye(table[g][1])[table[g][0][present]][:, 1:] for g in categorical_given
+                      if table[g][1] - 1 <= MAX_INDICATORS]
+        for scores in ([False, True] if numeric_given else [False]):
+            columns = [np.ones(n), *(c for block in indicators for c in block.T),
+                       *(x[present] for g in numeric_given for x in _numeric_regressors(table.numeric[g], scores))]
+            members.append(regression_bits(y, np.column_stack(columns), delta, fallback))
+        class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
+        # The histogram's context: the categorical given columns and the numeric one whose bins predict best.
+        target_bins = np.searchsorted(np.unique(np.quantile(y, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS,
+                                                            method="lower")), y, side="right")
+        best = min(numeric_given, key=lambda g: (kt_bits(target_bins, CONTEXT_BINS, table[g][0][present],
+                                                         table[g][1]), g)) if numeric_given else None
+        context_columns = [table[g] for g in categorical_given] + ([table[best]] if best else [])
+        context, size = _context(context_columns, table.n)
+        context, size = _compact(context[present])
+        members += [histogram_bits(grid, m, context, size) for m in HISTOGRAM_BINS]
+    bits += _mixture(members, class_size)
+    table.cache[key] = bits
+    return bits
+
+
+def _compact(values: np.ndarray) -> tuple[np.ndarray, int]:
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return inverse.astype(np.int64).ravel(), len(uniques)
+
+
+def gaussian_class_bits(table, target: str, given: Sequence[str]) -> float:
+    """A categorical target given columns some of which are numeric: ``P(a | g) ∝ P(a) ∏_cat P(g_j | a) · p(x | a)``,
+    naive-Bayes factors (KT) for the categorical given columns and, for the numeric ones x (standardised with all rows,
+    0 where missing), the class-conditional Normal–inverse-Wishart predictive: a multivariate Student-t with
+    ``ν_n − d + 1`` degrees of freedom (prior μ0 = 0, κ0 = 1, ν0 = d + 2, Ψ0 = I; Murphy 2007, §9). It is what
+    describes a Gaussian mixture with a discrete latent (QDA). Statistics of earlier blocks only (refreshed at block
+    starts, blocks 5 % longer than the rows before them), so the code is sequential. In bits."""
+    from .models import _nb_from_scores, _nb_parts
+
+    codes, k = table[target]
+    numeric_given = [g for g in given if g in table.numeric]
+    prior, factor = _nb_parts(codes, k)
+    scores = prior.copy()
+    for g in given:
+        if g not in table.numeric:
+            scores += factor(table[g])
+    x = np.column_stack([_numeric_regressors(table.numeric[g], False)[0] for g in numeric_given])
+    scores += class_gaussian_log_likelihood(x, codes, k)
+    return _nb_from_scores(scores, codes)
+
+
+def class_gaussian_log_likelihood(x: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """``out[row, a] = ln p(x_row | class a)`` under the class's NIW posterior predictive from earlier blocks."""
+    from .models import block_starts
+
+    n, d = x.shape
+    out = np.empty((n, k))
+    starts = block_starts(n, REGRESSION_GROWTH)
+    ends = np.r_[starts[1:], n]
+    counts = np.zeros(k)
+    sums = np.zeros((k, d))
+    squares = np.zeros((k, d, d))
+    kappa0, nu0 = 1.0, d + 2.0
+    identity = np.eye(d)
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        rows = x[s:e]
+        for a in range(k):
+            m = counts[a]
+            mean = sums[a] / max(m, 1.0)
+            scatter = squares[a] - m * np.outer(mean, mean)
+            kappa, nu = kappa0 + m, nu0 + m
+            location = sums[a] / kappa
+            psi = identity + scatter + kappa0 * m / kappa * np.outer(mean, mean)
+            dof = nu - d + 1
+            shape = psi * (kappa + 1) / (kappa * dof)
+            sign, log_det = np.linalg.slogdet(shape)
+            diff = rows - location
+            mahalanobis = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(shape), diff)
+            out[s:e, a] = (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2) - d / 2 * math.log(dof * math.pi)
+                           - log_det / 2 - (dof + d) / 2 * np.log1p(mahalanobis / dof))
+        block_codes = codes[s:e]
+        counts += np.bincount(block_codes, minlength=k)
+        for a in np.unique(block_codes).tolist():
+            mine = rows[block_codes == a]
+            sums[a] += mine.sum(axis=0)
+            squares[a] += mine.T @ mine
+    return out
