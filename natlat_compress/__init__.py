@@ -1,16 +1,25 @@
 """natlat_compress: compressors stand in for a universal prior.
 
 Code lengths in bits approximate Kolmogorov complexity; differences of code lengths estimate how far a candidate
-latent is from a natural latent (Wentworth & Lorell). See ``score`` and the ``natlat`` command line.
+latent is from a natural latent (Wentworth & Lorell). Every ``natlat`` command is a function here, with keyword
+arguments named as its options, returning an object that is its JSON report:
+
+>>> import natlat_compress as nc
+>>> result = nc.score("house-votes.csv", "Class")          # doctest: +SKIP
+>>> result.to_frame()                                      # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
 
+from .api import axioms, bench, bits, conditional_bits, ncd, priors, score, synth
 from .coders import Coder, get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, load_table, load_texts, table_from_columns
 from .errors import CorpusError, MissingExtraError, NatlatError, ReachWarning, SpecError
-from .score import score
+from .results import (AxiomsResult, BenchResult, BitsResult, NcdResult, PriorsResult, Result, ScoreResult,
+                      SynthResult)
 
-__all__ = ["__version__", "Coder", "get_coder", "score", "load_corpus", "load_table", "load_texts",
-           "table_from_columns", "TableCorpus", "TextCorpus", "NatlatError", "SpecError", "MissingExtraError",
-           "CorpusError", "ReachWarning"]
+__all__ = ["__version__", "score", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth",
+           "Result", "ScoreResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
+           "SynthResult", "Coder", "get_coder", "load_corpus", "load_table", "load_texts", "table_from_columns",
+           "TableCorpus", "TextCorpus", "NatlatError", "SpecError", "MissingExtraError", "CorpusError",
+           "ReachWarning"]

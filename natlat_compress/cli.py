@@ -9,23 +9,17 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .axioms import axioms, ncd_matrix
-from .bench import MIN_RUN_SECONDS, bench, plot
+from . import __version__, api
+from .bench import MIN_RUN_SECONDS
 from .coders import FAMILIES, get_coder, is_available
-from .corpus import read_input
 from .errors import NatlatError
-from .priors import AgentSpec, compare_priors
-from .report import (FORMATS, dry_run_text, fmt_bytes, plan_line, priors_text, render, render_rows, score_rows,
-                     score_text, write_atomic)
-from .score import score
-from .synthetic import write_source
+from .progress import Progress
+from .report import FORMATS, plan_line, render, render_rows, write_atomic
 
 __all__ = ["cli", "main"]
 
@@ -109,53 +103,6 @@ class ByteSize(click.ParamType):
         return size
 
 
-class Progress:
-    """Progress on stderr once a run has lasted two seconds: a bar on a terminal; elsewhere (a log, a pipe) a line
-    about every ``interval`` seconds with done/total, elapsed time and ETA. Silent with ``-s``."""
-
-    def __init__(self, silent: bool, label: str = "compressing", delay: float = 2.0, interval: float = 10.0,
-                 terminal: bool | None = None) -> None:
-        self.silent, self.label, self.delay, self.interval = silent, label, delay, interval
-        self.terminal = sys.stderr.isatty() if terminal is None else terminal
-        self.start = time.monotonic()
-        self.bar = None
-        self.shown = 0
-        self.last_line = self.start - interval + delay  # the first line comes after ``delay``
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self.silent or (self.bar is None and now - self.start < self.delay):
-            return
-        if not self.terminal:
-            if now - self.last_line >= self.interval or (done >= total and self.last_line > self.start):
-                self.last_line = now
-                click.echo(self.line(done, total, now - self.start), err=True)
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
-                                         show_pos=False, show_percent=True, show_eta=True)
-            self.bar.__enter__()
-        self.bar.update(done - self.shown)
-        self.shown = done
-
-    def line(self, done: int, total: int, elapsed: float) -> str:
-        share = done / total if total else 1.0
-        eta = elapsed * (1 - share) / share if share > 0 else float("nan")
-        return (f"{self.label}: {share:.0%} ({fmt_bytes(done)} of {fmt_bytes(total)}), {_clock(elapsed)} elapsed, "
-                f"ETA {_clock(eta)}")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
-def _clock(seconds: float) -> str:
-    if seconds != seconds:  # NaN: nothing done yet
-        return "--:--"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes:02d}:{secs:02d}"
-
-
 def _coders_option(multiple=True):
     if multiple:
         return click.option("--coder", "coders", multiple=True, help="Coder spec (see `natlat coders`); repeat for "
@@ -198,14 +145,8 @@ def coders_command(fmt):
 @output_options
 def bits_command(file, given, coder, fmt):
     """The code length of FILE, or of FILE given another file, in bits (no container)."""
-    the_coder = get_coder(coder)
-    data = read_input(Path(file))
-    prior = read_input(Path(given)) if given else b""
-    bits = the_coder.conditional_bits(data, prior) if given else the_coder.bits(data)
-    row = {"file": file, "given": given, "coder": the_coder.spec,
-           "conditioning": the_coder.method if given else None, "bytes": len(data), "bits": bits,
-           "bits_per_byte": bits / len(data) if data else None}
-    return render(row, fmt, rows=[row])
+    result = api.bits(file, given=given, coder=coder)
+    return render(result, fmt, rows=result.rows())
 
 
 @cli.command("axioms")
@@ -215,21 +156,12 @@ def bits_command(file, given, coder, fmt):
 @output_options
 def axioms_command(file, coder, sizes, fmt):
     """How far a coder is from a normal compressor on FILE at several sizes (bits; see `natlat_compress.axioms`)."""
-    data = read_input(Path(file))
-    if not data:
-        raise NatlatError(f"{file} is empty")
     try:
         chosen = [int(s) for s in sizes.split(",")] if sizes else None
     except ValueError:
         raise NatlatError(f"--sizes takes whole numbers separated by commas; got {sizes!r}") from None
-    if chosen and min(chosen) < 1:
-        raise NatlatError("--sizes must be positive")
-    the_coder = get_coder(coder)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # going past the reach is the point here; `within_reach` says where
-        rows = axioms(the_coder, data, chosen)
-    return render({"coder": the_coder.spec, "file": file, "reach_bytes": the_coder.reach, "rows": rows}, fmt,
-                  rows=rows)
+    result = api.axioms(file, coder=coder, sizes=chosen)
+    return render(result, fmt, rows=result.rows())
 
 
 @cli.command("ncd")
@@ -238,28 +170,12 @@ def axioms_command(file, coder, sizes, fmt):
 @output_options
 def ncd_command(files, coder, fmt):
     """The normalized compression distance of every pair of FILES (row file first, then column file)."""
-    the_coder = get_coder(coder)
-    matrix = ncd_matrix(the_coder, [read_input(Path(f)) for f in files])
-    names = [Path(f).name for f in files]
-    rows = [{"file": name, **{other: round(v, 4) for other, v in zip(names, row)}} for name, row in zip(names, matrix)]
-    return render({"coder": the_coder.spec, "files": list(files), "matrix": matrix}, fmt, rows=rows)
+    result = api.ncd(files, coder=coder)
+    return render(result, fmt, rows=result.rows())
 
 
 def _split_list(values) -> list[str]:
     return [v for value in values for v in value.split(",") if v] if values else []
-
-
-def _latent_choice(latent, latent_file, latent_text):
-    """The latent of --latent / --latent-file / --latent-text, as `score` and `compare_priors` take it."""
-    if sum([bool(latent), latent_file is not None, latent_text is not None]) > 1:
-        raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
-    if latent_file is not None:
-        return read_input(Path(latent_file))
-    if latent_text is not None:
-        return latent_text.encode("utf-8", "surrogateescape")
-    if latent:
-        return latent[0] if list(latent) == ["discover"] else list(latent)
-    return None
 
 
 def latent_options(command):
@@ -322,7 +238,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
             click.echo(plan_line(cost.to_dict()), err=True)
 
     try:
-        report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
+        report = api.score(corpus, list(latent), latent_file=latent_file, latent_text=latent_text, coder=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
                        scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
@@ -330,9 +246,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or ())
     finally:
         progress.close()
-    if dry_run:
-        return render(report, fmt, rows=[report["plan"]], text=dry_run_text(report))
-    return render(report, fmt, rows=score_rows(report), text=score_text(report))
+    return render(report, fmt, rows=report.rows(), text=report.text())
 
 
 @cli.command("priors")
@@ -349,18 +263,12 @@ def priors_command(corpus, agent_a, train_a, agent_b, train_b, latent, latent_fi
     `score` for both agents, widened so that A's bound covers B's estimate."""
     progress = Progress(silent)
     try:
-        report = compare_priors(corpus, AgentSpec(agent_a, tuple(train_a)), AgentSpec(agent_b, tuple(train_b)),
-                                latent=_latent_choice(latent, latent_file, latent_text),
-                                features=_split_list(features), split=split, field=field, jobs=jobs,
-                                progress=progress)
+        result = api.priors(corpus, agent_a=agent_a, agent_b=agent_b, train_a=train_a, train_b=train_b,
+                            latent=list(latent), latent_file=latent_file, latent_text=latent_text,
+                            features=_split_list(features), split=split, field=field, jobs=jobs, progress=progress)
     finally:
         progress.close()
-    return render(report, fmt, rows=report["items"], text=priors_text(report))
-
-
-BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fraction", "bits_per_byte", "compress_mb_s",
-                 "compress_cpu_mb_s", "decompress_mb_s", "decompress_cpu_mb_s", "peak_memory_mb", "idempotency",
-                 "primed_gain_bpb", "excess_bits_per_symbol"]
+    return render(result, fmt, rows=result.rows(), text=result.text())
 
 
 @cli.command("bench")
@@ -379,18 +287,11 @@ def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, f
     (idempotency, primed gain, excess over the entropy); the Pareto front of speed and bits per byte is marked."""
     progress = Progress(silent, label="benchmarking")
     try:
-        report = bench(paths, coders, levels, repeats, progress, min_time)
+        result = api.bench(paths, coder=coders, levels=levels, repeats=repeats, min_time=min_time, plot=plot_path,
+                           progress=progress)
     finally:
         progress.close()
-    if plot_path:
-        plot(report, plot_path)
-    rows = [{c: row.get(c) for c in BENCH_COLUMNS} for row in report["rows"]]
-    if fmt == "table":
-        meta = report["meta"]
-        head = (f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, {meta['date']}; best of {repeats} runs "
-                f"of {min_time:g} s; pareto = on the front of compress speed and bits per byte")
-        return head + "\n" + render_rows(rows, "table", BENCH_COLUMNS)
-    return render(report, fmt, rows=rows)
+    return render(result, fmt, rows=result.rows(), text=result.text())
 
 
 @cli.command("synth")
@@ -406,9 +307,8 @@ def synth_command(name, rows, seed, out_dir, fmt):
     Sources: noisy_copies, direct_dependence, one_feature_latent, unequal_noise, dirichlet_emissions,
     deterministic_latent.
     """
-    csv_path, truth_path = write_source(name, rows, seed, out_dir)
-    row = {"source": name, "rows": rows, "seed": seed, "table": str(csv_path), "truth": str(truth_path)}
-    return render(row, fmt, rows=[row])
+    result = api.synth(name, rows=rows, seed=seed, out=out_dir)
+    return render(result, fmt, rows=result.rows())
 
 
 def main(argv=None):

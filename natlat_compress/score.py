@@ -23,11 +23,13 @@ from .cache import TermCache
 from . import cost as costs
 from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
 from .errors import CorpusError, NatlatError
+from .progress import reporter
+from .results import ScoreResult
 from .report import fmt_bytes, fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
 
-__all__ = ["score", "as_corpus", "example_path", "EXAMPLE_LATENT", "DEFAULT_CODERS"]
+__all__ = ["score", "latent_choice", "as_corpus", "example_path", "EXAMPLE_LATENT", "DEFAULT_CODERS"]
 
 EXAMPLE_LATENT = "Class"
 DEFAULT_CODERS = {"table": ("model",), "text": ("zstd:19",)}
@@ -126,15 +128,42 @@ def _interval(values: Sequence[float], level: float = 0.95) -> dict:
     return {"low": float(low), "high": float(high), "mean": float(np.mean(values))}
 
 
-def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | None = None,
+def latent_choice(latent: Any = None, latent_file: str | os.PathLike | None = None,
+                  latent_text: str | None = None) -> Any:
+    """The latent given as ``latent`` (a column, columns, a string, ``"discover"``), as a file's content
+    (``latent_file``) or as text (``latent_text``): one of them at most."""
+    if sum([latent is not None and latent != [] and latent != (), latent_file is not None,
+            latent_text is not None]) > 1:
+        raise NatlatError("give one latent: --latent, --latent-file or --latent-text")
+    if latent_file is not None:
+        return read_input(Path(latent_file))
+    if latent_text is not None:
+        return latent_text.encode("utf-8", "surrogateescape")
+    if isinstance(latent, (list, tuple)):
+        if not latent:
+            return None
+        return latent[0] if list(latent) == ["discover"] else list(latent)
+    return latent
+
+
+def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] | None = None,
+          latent_file: str | os.PathLike | None = None, latent_text: str | None = None,
+          coders: Sequence[str] | None = None,
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
-          progress: Callable[[int, int], None] | None = None,
+          progress: bool | Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
           numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
+
+    The Python form of ``natlat score``: keyword arguments are named as its options.
+
+    >>> import natlat_compress as nc
+    >>> result = nc.score(null=0)                 # the embedded example: House votes 1984, latent Class
+    >>> result.mediation_error > 0 and "Class" in result.verdict
+    True
 
     Parameters
     ----------
@@ -143,8 +172,11 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         pandas DataFrame, or ``None`` for the embedded example (House votes 1984, latent ``Class``).
     latent
         Tables: a column name or a list of them. Texts: a string (``bytes``), a file path, or ``"discover"``.
-    coders
-        Coder specs (see ``natlat coders``); default ``model`` for tables, ``zstd:19`` for texts.
+    latent_file, latent_text
+        Texts: the latent string as a file's content, or as text.
+    coder
+        A coder spec or a list of them (see ``natlat coders``); default ``model`` for tables, ``zstd:19`` for texts.
+        ``coders`` is the same.
     against
         A second latent, in the same forms, for the Theorem 1 check of ``C(Λ'|Λ)``.
     null
@@ -175,16 +207,33 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         Tables: columns to read as numeric or as categorical, overriding the inferred kinds (a column of numbers that
         are not small-integer codes is numeric; see :func:`natlat_compress.corpus.infer_kind`).
     progress, on_plan
-        Called with ``(done_bytes, total_bytes)`` of the jobs left as work finishes, and with the plan's
+        ``progress=True`` shows progress on stderr (a bar in a notebook with tqdm or on a terminal, else a line every
+        10 s); a callable is called with ``(done_bytes, total_bytes)`` of the jobs left as work finishes, and with the plan's
         :class:`~natlat_compress.cost.Estimate` once it is known (when streaming: of the first chunk, and the progress
         in bytes of the file).
 
     Returns
     -------
-    dict
-        The report of DESIGN.md's JSON contract; all code lengths and errors in bits, ``per_item`` divided by
-        ``corpus.n_items``.
+    ScoreResult
+        The report of DESIGN.md's JSON contract (a ``dict``), with attributes for what people read; all code lengths
+        and errors in bits, ``per_item`` divided by ``corpus.n_items``.
     """
+    if coder is not None:
+        coders = [coder] if isinstance(coder, str) else list(coder)
+    latent = latent_choice(latent, latent_file, latent_text)
+    progress, close_progress = reporter(progress)
+    try:
+        return ScoreResult(_score(corpus, latent, coders=coders, features=features, against=against, split=split,
+                                  field=field, null=null, bootstrap=bootstrap, seed=seed, jobs=jobs,
+                                  progress=progress, on_plan=on_plan, scheduler=scheduler, cache=cache, stream=stream,
+                                  dry_run=dry_run, max_time=max_time, max_memory=max_memory,
+                                  sample_features=sample_features))
+    finally:
+        close_progress()
+
+
+def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, jobs, progress, on_plan,
+           scheduler, cache, stream, dry_run, max_time, max_memory, sample_features) -> dict:
     example = corpus is None
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT

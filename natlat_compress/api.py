@@ -1,0 +1,156 @@
+"""One function per command: what ``natlat COMMAND`` does, callable from Python with the same options.
+
+Keyword arguments are named as the command's options (``--min-time`` is ``min_time``); every function returns a
+:mod:`~natlat_compress.results` object whose ``to_dict()`` is the command's ``--format json``. The command line is a
+thin shell over exactly these functions. Files are given as paths (``str`` or ``os.PathLike``); data in memory as
+``bytes``.
+
+>>> import natlat_compress as nc
+>>> nc.bits(b"abracadabra" * 100, coder="zstd:19").bits > 0
+True
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence, Union
+
+from .axioms import axioms as _axioms, ncd_matrix
+from .bench import MIN_RUN_SECONDS, bench as _bench
+from .coders import get_coder
+from .corpus import read_input
+from .errors import NatlatError
+from .priors import AgentSpec, compare_priors
+from .progress import reporter
+from .results import AxiomsResult, BenchResult, BitsResult, NcdResult, PriorsResult, SynthResult
+from .score import latent_choice, score
+
+__all__ = ["score", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth"]
+
+Data = Union[bytes, bytearray, memoryview, str, os.PathLike]
+
+
+def _read(item: Data) -> tuple[bytes, str | None]:
+    """The bytes of a path or of data in memory, and the path's name (None for bytes)."""
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item), None
+    if isinstance(item, (str, os.PathLike)):
+        return read_input(Path(item)), str(item)
+    raise NatlatError(f"expected a path or bytes; got a {type(item).__name__}")
+
+
+def _byte_coder(spec: str, command: str):
+    coder = get_coder(spec)
+    if coder.reads != "bytes":
+        raise NatlatError(f"{spec} reads symbol tables, not bytes: `{command}` takes byte coders (see `natlat coders`); "
+                          "model coders score tables with `natlat score` and `natlat priors`")
+    return coder
+
+
+def bits(file: Data, *, given: Data | None = None, coder: str = "zstd:19") -> BitsResult:
+    """The code length of ``file`` — or of ``file`` given ``given`` — in bits, with no container (``natlat bits``).
+
+    >>> import natlat_compress as nc
+    >>> r = nc.bits(b"to be or not to be " * 50, given=b"to be or not to be", coder="zstd:19")
+    >>> r.bits < nc.bits(b"to be or not to be " * 50, coder="zstd:19").bits
+    True
+    """
+    the_coder = _byte_coder(coder, "bits")
+    data, name = _read(file)
+    prior, given_name = _read(given) if given is not None else (b"", None)
+    n_bits = the_coder.conditional_bits(data, prior) if given is not None else the_coder.bits(data)
+    return BitsResult({"file": name, "given": given_name if given is not None else None, "coder": the_coder.spec,
+                       "conditioning": the_coder.method if given is not None else None, "bytes": len(data),
+                       "bits": n_bits, "bits_per_byte": n_bits / len(data) if data else None})
+
+
+def conditional_bits(file: Data, given: Data, *, coder: str = "zstd:19") -> BitsResult:
+    """``C(file | given)`` in bits: :func:`bits` with ``given`` (primed where the coder allows, else concatenation)."""
+    return bits(file, given=given, coder=coder)
+
+
+def axioms(file: Data, *, coder: str = "zstd:19", sizes: Sequence[int] | None = None) -> AxiomsResult:
+    """How far a coder is from a normal compressor on prefixes of ``file`` (``natlat axioms``; THEORY.md §3)."""
+    the_coder = _byte_coder(coder, "axioms")
+    data, name = _read(file)
+    if not data:
+        raise NatlatError(f"{name or 'the data'} is empty")
+    if sizes is not None and (not sizes or min(sizes) < 1):
+        raise NatlatError(f"sizes must be positive whole numbers of bytes; got {list(sizes)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # going past the reach is the point here; `within_reach` says where
+        rows = _axioms(the_coder, data, list(sizes) if sizes is not None else None)
+    return AxiomsResult({"coder": the_coder.spec, "file": name, "reach_bytes": the_coder.reach, "rows": rows})
+
+
+def ncd(files: Sequence[Data], *, coder: str = "zstd:19") -> NcdResult:
+    """The normalized compression distance of every pair of ``files`` (``natlat ncd``; Cilibrasi & Vitányi)."""
+    the_coder = _byte_coder(coder, "ncd")
+    if len(files) < 1:
+        raise NatlatError("ncd needs at least one file")
+    read = [_read(f) for f in files]
+    names = [Path(name).name if name else f"item {i + 1}" for i, (_, name) in enumerate(read)]
+    matrix = ncd_matrix(the_coder, [data for data, _ in read])
+    return NcdResult({"coder": the_coder.spec, "files": [name for _, name in read], "names": names, "matrix": matrix})
+
+
+def priors(corpus, *, agent_a: str, agent_b: str, train_a: Sequence[str] = (), train_b: Sequence[str] = (),
+           latent=None, latent_file: str | os.PathLike | None = None, latent_text: str | None = None,
+           features: Sequence[str] | None = None, split: str | None = None, field: str | None = None,
+           jobs: int | None = None, progress: bool | Callable[[int, int], None] = False) -> PriorsResult:
+    """The gap between two agents' priors on ``corpus``, the compiler bound and, with a latent, every error of
+    :func:`score` widened so that A's bound covers B's estimate (``natlat priors``; THEORY.md §4)."""
+    callback, close = reporter(progress)
+    try:
+        report = compare_priors(corpus, AgentSpec(agent_a, tuple(map(str, train_a))),
+                                AgentSpec(agent_b, tuple(map(str, train_b))),
+                                latent=latent_choice(latent, latent_file, latent_text), features=features,
+                                split=split, field=field, jobs=jobs, progress=callback)
+    finally:
+        close()
+    return PriorsResult(report)
+
+
+def bench(paths: Sequence[str | os.PathLike], *, coder: Sequence[str] = (), levels: str | None = None,
+          repeats: int = 5, min_time: float = MIN_RUN_SECONDS, plot: str | os.PathLike | None = None,
+          progress: bool | Callable[[int, int], None] = False) -> BenchResult:
+    """Every coder on every file as a prior: size, speed, memory and stand-in quality (``natlat bench``)."""
+    if isinstance(coder, str):
+        coder = [coder]
+    if repeats < 1 or min_time <= 0:
+        raise NatlatError(f"repeats must be at least 1 and min_time positive; got {repeats} and {min_time}")
+    callback, close = reporter(progress, "benchmarking")
+    try:
+        report = BenchResult(_bench([str(p) for p in paths], list(coder), levels, repeats, callback, min_time))
+    finally:
+        close()
+    if plot is not None:
+        from .bench import plot as draw
+
+        draw(report, plot)
+    return report
+
+
+def synth(name: str, *, rows: int = 20000, seed: int = 0, out: str | os.PathLike | None = None) -> SynthResult:
+    """Draw the synthetic source ``name`` with the exact truth of every quantity ``score`` reports (``natlat synth``).
+
+    With ``out`` the table and its truth are written there as ``NAME.csv`` and ``NAME.truth.json`` (the result holds
+    their paths); without, the result holds the truth. Either way ``.table`` is the drawn table.
+
+    >>> import natlat_compress as nc
+    >>> s = nc.synth("noisy_copies", rows=2000)
+    >>> s.table.n_items, round(s["truth"]["mediation_error"], 6)
+    (2000, 0.0)
+    """
+    from .synthetic import get_source, truth, write_source
+
+    if rows < 1:
+        raise NatlatError(f"rows must be at least 1; got {rows}")
+    if out is not None:
+        csv_path, truth_path = write_source(name, rows, seed, out)
+        return SynthResult({"source": name, "rows": rows, "seed": seed, "table": str(csv_path),
+                            "truth": str(truth_path)})
+    get_source(name)  # an unknown name fails here
+    return SynthResult({"source": name, "rows": rows, "seed": seed, "truth": truth(get_source(name))})

@@ -1,0 +1,229 @@
+"""What the Python functions return: one object per command, the same data as its ``--format json``.
+
+Each result *is* the dictionary the command prints as JSON (a ``dict`` subclass: every key of the JSON contract is
+there, and ``json.dumps(result)`` works), with attributes for what people read, ``to_dict()``, ``to_frame()`` (a tidy
+pandas DataFrame; the ``pandas`` extra), a ``repr`` that reads like the command's table and ``_repr_html_`` for
+notebooks. The CLI renders exactly these objects, so a command's JSON equals its function's ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, ClassVar
+
+from .errors import MissingExtraError
+
+__all__ = ["Result", "ScoreResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
+           "SynthResult"]
+
+
+class Result(dict):
+    """A command's result: its JSON object, readable in a terminal or a notebook."""
+
+    command: ClassVar[str] = ""
+
+    def to_dict(self) -> dict:
+        """The plain dictionary ``--format json`` prints."""
+        return dict(self)
+
+    def rows(self) -> list[dict]:
+        """Flat records: what ``--format csv`` prints, and what :meth:`to_frame` holds."""
+        return [dict(self)]
+
+    def text(self) -> str:
+        """What the command prints by default (``--format table``)."""
+        from .report import render_rows
+
+        return render_rows(self.rows(), "table")
+
+    def to_frame(self):
+        """The records of :meth:`rows` as a pandas DataFrame (the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise MissingExtraError("to_frame() needs pandas: pip install 'natlat_compress[pandas]'") from None
+        return pd.DataFrame.from_records(self.rows())
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's console
+        printer.text(self.text())
+
+    def _repr_html_(self) -> str:
+        return f"<pre style=\"font-size: 90%\">{html.escape(self.text())}</pre>"
+
+
+class ScoreResult(Result):
+    """``natlat score``: the errors of a latent under each coder, its baselines, calibration and verdict.
+
+    The attributes read the first coder's result; ``result.coders[spec]`` gives any other.
+    """
+
+    command = "score"
+
+    @property
+    def coders(self) -> dict[str, dict]:
+        return {r["coder"]: r for r in self["results"]}
+
+    @property
+    def _first(self) -> dict:
+        if not self["results"]:
+            raise AttributeError("a dry run has no estimates (see .plan)")
+        return self["results"][0]
+
+    @property
+    def mediation_error(self) -> float:
+        """``Σ_i C(X_i|Λ) − C(X|Λ)`` in bits (THEORY.md §1)."""
+        return self._first["mediation_error"]
+
+    @property
+    def weak_error(self) -> float:
+        """Mediation plus the worst weak redundancy, in bits: the verdict's measure."""
+        return self._first["weak_error"]
+
+    @property
+    def redundancy_errors(self) -> dict[str, dict[str, float]]:
+        """``{variant: {feature: bits}}`` for the four redundancy variants."""
+        return self._first["redundancy_errors"]
+
+    @property
+    def null(self) -> dict | None:
+        return self._first.get("null")
+
+    @property
+    def bootstrap(self) -> dict | None:
+        return self._first.get("bootstrap")
+
+    @property
+    def theorem1(self) -> dict | None:
+        return self._first.get("theorem1")
+
+    @property
+    def verdict(self) -> str:
+        return self._first["verdict"]
+
+    @property
+    def plan(self) -> dict:
+        return self["plan"]
+
+    def rows(self) -> list[dict]:
+        from .report import score_rows
+
+        return [self["plan"]] if self.get("dry_run") else score_rows(self)
+
+    def text(self) -> str:
+        from .report import dry_run_text, score_text
+
+        return dry_run_text(self) if self.get("dry_run") else score_text(self)
+
+
+class PriorsResult(Result):
+    """``natlat priors``: per-item gaps between two agents, the compiler bound, the widened errors."""
+
+    command = "priors"
+
+    @property
+    def gap(self) -> dict:
+        return self["gap"]
+
+    @property
+    def compiler_bound(self) -> dict:
+        return self["compiler_bound"]
+
+    @property
+    def widened(self) -> dict | None:
+        return self.get("widened")
+
+    def rows(self) -> list[dict]:
+        return self["items"]
+
+    def text(self) -> str:
+        from .report import priors_text
+
+        return priors_text(self)
+
+
+BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fraction", "bits_per_byte", "compress_mb_s",
+                 "compress_cpu_mb_s", "decompress_mb_s", "decompress_cpu_mb_s", "peak_memory_mb", "idempotency",
+                 "primed_gain_bpb", "excess_bits_per_symbol"]
+
+
+class BenchResult(Result):
+    """``natlat bench``: one row per file and coder, the Pareto front of speed and bits per byte marked."""
+
+    command = "bench"
+
+    def rows(self) -> list[dict]:
+        return [{c: row.get(c) for c in BENCH_COLUMNS} for row in self["rows"]]
+
+    def text(self) -> str:
+        from .report import render_rows
+
+        meta = self["meta"]
+        head = (f"{meta['cpu']}, {meta['cores']} cores, Python {meta['python']}, {meta['date']}; best of "
+                f"{meta['repeats']} runs of {meta['min_time_s']:g} s; pareto = on the front of compress speed and bits "
+                "per byte")
+        return head + "\n" + render_rows(self.rows(), "table", BENCH_COLUMNS)
+
+
+class BitsResult(Result):
+    """``natlat bits``: one code length, in bits, with no container."""
+
+    command = "bits"
+
+    @property
+    def bits(self) -> float:
+        return self["bits"]
+
+
+class AxiomsResult(Result):
+    """``natlat axioms``: where a coder stops behaving as a normal compressor, per size."""
+
+    command = "axioms"
+
+    def rows(self) -> list[dict]:
+        return self["rows"]
+
+
+class NcdResult(Result):
+    """``natlat ncd``: the normalized compression distance of every pair of items."""
+
+    command = "ncd"
+
+    @property
+    def matrix(self) -> list[list[float]]:
+        return self["matrix"]
+
+    def rows(self) -> list[dict]:
+        names = self["names"]
+        return [{"item": name, **{other: round(v, 4) for other, v in zip(names, row)}}
+                for name, row in zip(names, self["matrix"])]
+
+
+class SynthResult(Result):
+    """``natlat synth``: a drawn source — where its table and truth were written, or the table and truth themselves."""
+
+    command = "synth"
+
+    @property
+    def table(self):
+        """The drawn table (a :class:`~natlat_compress.corpus.TableCorpus`): read back if written, else drawn again —
+        the same rows, from the same seed."""
+        from .corpus import load_table
+        from .synthetic import as_table, get_source
+
+        if isinstance(self.get("table"), str):
+            return load_table(self["table"])
+        return as_table(get_source(self["source"]), self["rows"], self["seed"])
+
+    def rows(self) -> list[dict]:
+        if isinstance(self.get("truth"), dict):
+            return [{"source": self["source"], "rows": self["rows"], "seed": self["seed"], **{
+                k: v for k, v in self["truth"].items() if isinstance(v, (int, float))}}]
+        return [dict(self)]
+
+
+def wrap(kind: type[Result], data: Any) -> Result:
+    """``data`` as a result of ``kind`` (unchanged if it is one already)."""
+    return data if isinstance(data, kind) else kind(data)

@@ -1,0 +1,121 @@
+"""The Python surface: one function per command with the command's options, result objects equal to the JSON, and a
+tutorial that runs as written."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+import natlat_compress as nc
+from natlat_compress.cli import cli
+
+from .conftest import CANTERBURY, ROOT, run
+
+# Options that are about output and the terminal, not about the computation.
+PRESENTATION = {"format", "output", "silent", "help"}
+
+
+def option_names(command: click.Command) -> set[str]:
+    names = set()
+    for param in command.params:
+        if isinstance(param, click.Option):
+            names.add(max(param.opts, key=len).lstrip("-").replace("-", "_"))
+        else:
+            names.add(param.name)
+    return names - PRESENTATION
+
+
+@pytest.mark.parametrize("name", sorted(set(cli.commands) - {"coders"}))
+def test_every_command_is_a_function_with_its_options(name):
+    function = getattr(nc, name)
+    parameters = set(inspect.signature(function).parameters)
+    missing = option_names(cli.commands[name]) - parameters
+    assert not missing, f"nc.{name} lacks {missing}"
+    assert function.__doc__ and ">>>" in (function.__doc__ or "") or name in ("priors", "bench", "axioms", "ncd",
+                                                                              "conditional_bits")
+
+
+def test_every_public_function_has_a_docstring():
+    for name in nc.__all__:
+        obj = getattr(nc, name)
+        if callable(obj):
+            assert obj.__doc__, name
+
+
+def json_of(*args) -> dict:
+    return json.loads(run(*args, "--format", "json").stdout)
+
+
+def same(result) -> dict:
+    return json.loads(json.dumps(result.to_dict()))
+
+
+def test_json_of_a_command_equals_its_function_to_dict(tmp_path):
+    alice = CANTERBURY / "alice29.txt"
+    assert json_of("bits", alice, "--coder", "zstd:3") == same(nc.bits(str(alice), coder="zstd:3"))
+    assert json_of("ncd", alice, CANTERBURY / "asyoulik.txt", "--coder", "zstd:3") == same(
+        nc.ncd([str(alice), str(CANTERBURY / "asyoulik.txt")], coder="zstd:3"))
+    assert json_of("axioms", alice, "--coder", "zstd:3", "--sizes", "1000,4000") == same(
+        nc.axioms(str(alice), coder="zstd:3", sizes=[1000, 4000]))
+    # the plan's time and memory estimates are measurements of the machine at that moment; all else is equal
+    cli_report, function_report = json_of("score", "--null", "2", "--jobs", "1", "-s"), same(nc.score(null=2, jobs=1))
+    for report in (cli_report, function_report):
+        estimate = report["plan"].pop("estimate")
+        assert estimate["compressions"] == report["plan"]["jobs"]
+    assert cli_report == function_report
+    written = json_of("synth", "noisy_copies", "--rows", "300", "--out", tmp_path / "a")
+    assert written == same(nc.synth("noisy_copies", rows=300, out=tmp_path / "a"))
+
+
+def test_repr_reads_like_the_command_table():
+    alice = CANTERBURY / "alice29.txt"
+    assert repr(nc.bits(str(alice), coder="zstd:3")) == run("bits", alice, "--coder", "zstd:3").stdout.rstrip("\n")
+    report = nc.score(null=2, jobs=1)
+    assert repr(report) == run("score", "--null", "2", "--jobs", "1", "-s").stdout.rstrip("\n")
+    assert report._repr_html_().startswith("<pre") and "verdict" in report._repr_html_()
+
+
+def test_score_result_attributes_read_the_report():
+    report = nc.score(null=3, jobs=1, coder=["model", "zstd:3"])
+    first = report["results"][0]
+    assert report.mediation_error == first["mediation_error"] and report.weak_error == first["weak_error"]
+    assert report.redundancy_errors == first["redundancy_errors"] and report.null == first["null"]
+    assert report.verdict == first["verdict"] and set(report.coders) == {"model", "zstd:3"}
+    assert report.bootstrap is None and report.theorem1 is None
+
+
+def test_to_frame_holds_the_records():
+    pd = pytest.importorskip("pandas")
+    frame = nc.score(null=0, jobs=1).to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(nc.score(null=0, jobs=1).rows())
+
+
+def test_byte_commands_refuse_model_coders_naming_where_they_work():
+    with pytest.raises(nc.NatlatError, match="natlat score"):
+        nc.bits(b"abc", coder="model")
+
+
+def test_synth_in_memory_has_the_truth_and_the_table():
+    source = nc.synth("noisy_copies", rows=500, seed=2)
+    assert source["truth"]["mediation_error"] == pytest.approx(0, abs=1e-9)
+    assert source.table.n_items == 500
+
+
+def test_the_tutorial_runs_as_written(tmp_path, monkeypatch, capsys):
+    """docs/python.md: every code block, in order, in one namespace, from the project folder (its paths are relative
+    to it); nothing may be written there."""
+    text = (ROOT / "docs" / "python.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 5
+    before = sorted(p.name for p in ROOT.iterdir())
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/python.md", "exec"), namespace)
+    assert "Party" in capsys.readouterr().out  # the last block's error names the unknown column
+    assert sorted(p.name for p in Path(ROOT).iterdir()) == before
