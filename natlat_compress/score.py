@@ -218,22 +218,21 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         The report of DESIGN.md's JSON contract (a ``dict``), with attributes for what people read; all code lengths
         and errors in bits, ``per_item`` divided by ``corpus.n_items``.
     """
+    options = {name: value for name, value in locals().items()
+               if name not in ("corpus", "latent", "coder", "latent_file", "latent_text")}
     if coder is not None:
-        coders = [coder] if isinstance(coder, str) else list(coder)
-    latent = latent_choice(latent, latent_file, latent_text)
-    progress, close_progress = reporter(progress)
+        options["coders"] = [coder] if isinstance(coder, str) else list(coder)
+    options["progress"], close_progress = reporter(progress)
     try:
-        return ScoreResult(_score(corpus, latent, coders=coders, features=features, against=against, split=split,
-                                  field=field, null=null, bootstrap=bootstrap, seed=seed, jobs=jobs,
-                                  progress=progress, on_plan=on_plan, scheduler=scheduler, cache=cache, stream=stream,
-                                  dry_run=dry_run, max_time=max_time, max_memory=max_memory,
-                                  sample_features=sample_features))
+        return ScoreResult(_score(corpus, latent_choice(latent, latent_file, latent_text), **options))
     finally:
         close_progress()
 
 
 def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, jobs, progress, on_plan,
-           scheduler, cache, stream, dry_run, max_time, max_memory, sample_features) -> dict:
+           scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric, categorical) -> dict:
+    """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
+    resolved: every option by its one name."""
     example = corpus is None
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT
