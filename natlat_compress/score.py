@@ -50,12 +50,34 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
         if corpus.ndim != 2:
             raise CorpusError(f"a numpy table must be 2-D (rows x features); got shape {corpus.shape}")
         return table_from_columns({f"c{j}": corpus[:, j] for j in range(corpus.shape[1])}, "numpy array")
+    if hasattr(corpus, "to_pandas") and not hasattr(corpus, "iloc"):  # a pyarrow Table (or anything like it)
+        corpus = corpus.to_pandas()
     if type(corpus).__name__ == "DataFrame" and hasattr(corpus, "columns"):
-        return table_from_columns({str(c): corpus[c].astype(str).to_numpy() for c in corpus.columns}, "DataFrame")
+        return _frame_table(corpus)
     if isinstance(corpus, (list, tuple)) and all(isinstance(o, (bytes, str)) for o in corpus):
         objects = {f"object {i + 1}": o.encode() if isinstance(o, str) else o for i, o in enumerate(corpus)}
         return TextCorpus({k: v for k, v in objects.items() if v}, "list")
     raise CorpusError(f"cannot read a corpus from a {type(corpus).__name__}")
+
+
+def _frame_table(frame) -> TableCorpus:
+    """A pandas DataFrame as a table, its dtypes respected: float columns numeric, ``category``, string, object and
+    boolean columns categorical, integer columns as their values say (small-integer codes categorical, others
+    numeric); missing values (NaN, None, ``pd.NA`` of the nullable types) are missing cells, never dropped rows."""
+    from pandas.api import types
+
+    cells, numeric, categorical = {}, [], []
+    for name in frame.columns:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        text = np.array([str(v) for v in column.astype(object).to_numpy()], dtype=object)
+        text[missing] = ""
+        cells[str(name)] = text
+        if types.is_float_dtype(column.dtype):
+            numeric.append(str(name))
+        elif not types.is_integer_dtype(column.dtype):
+            categorical.append(str(name))
+    return table_from_columns(cells, "DataFrame").with_kinds(numeric, categorical)
 
 
 def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:

@@ -119,3 +119,20 @@ def test_the_tutorial_runs_as_written(tmp_path, monkeypatch, capsys):
         exec(compile(block, "docs/python.md", "exec"), namespace)
     assert "Party" in capsys.readouterr().out  # the last block's error names the unknown column
     assert sorted(p.name for p in Path(ROOT).iterdir()) == before
+
+
+def test_a_dataframe_keeps_its_dtypes_and_its_missing_values():
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(ROOT.parent / "shared" / "data" / "tabular" / "wine.csv")
+    frame["class"] = frame["class"].astype("category")
+    frame.loc[[3, 7], "alcohol"] = float("nan")
+    frame["batch"] = pd.array([1, None] + [2] * (len(frame) - 2), dtype="Int64")
+    frame["grade"] = pd.array(["a", pd.NA] + ["b"] * (len(frame) - 2), dtype="string")
+    report = nc.score(frame, "class", null=0, jobs=1)
+    kinds = {c["name"]: c for c in report["corpus"]["columns"]}
+    assert kinds["alcohol"]["kind"] == "numeric" and kinds["alcohol"]["missing"] == 2
+    assert kinds["batch"]["kind"] == "categorical" and kinds["grade"]["kind"] == "categorical"
+    assert report["corpus"]["n_items"] == len(frame)  # no row dropped
+    same_from_file = nc.score(ROOT.parent / "shared" / "data" / "tabular" / "wine.csv", "class", null=0, jobs=1,
+                              features=[c for c in frame.columns if c not in ("class", "batch", "grade")])
+    assert kinds["magnesium"]["kind"] == {c["name"]: c for c in same_from_file["corpus"]["columns"]}["magnesium"]["kind"]
