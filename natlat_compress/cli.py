@@ -21,6 +21,7 @@ from .bench import MIN_RUN_SECONDS, bench, plot
 from .coders import FAMILIES, get_coder, is_available
 from .corpus import read_input
 from .errors import NatlatError
+from .plots import check_plot_path, score_plot
 from .priors import AgentSpec, compare_priors
 from .report import FORMATS, priors_text, render, render_rows, score_rows, score_text, write_atomic
 from .score import score
@@ -270,9 +271,11 @@ def latent_options(command):
               help="Keep code lengths in this folder; a rerun computes only what is new.")
 @click.option("--stream", type=ByteSize(), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
               "64MB); code lengths are summed over chunks.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw mediation and every redundancy "
+              "variant per feature, with the null band and intervals, to FILE (.png or .svg; the plot extra).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, cache_dir, stream, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, stream, plot_path, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -280,6 +283,8 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
+    if plot_path:
+        check_plot_path(plot_path)  # a bad suffix or no matplotlib fails before the work
     progress = Progress(silent)
 
     def announce(n_jobs: int, n_bytes: int) -> None:
@@ -293,7 +298,10 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        scheduler=scheduler, cache=cache_dir, stream=stream)
     finally:
         progress.close()
-    return render(report, fmt, rows=score_rows(report), text=score_text(report))
+    if plot_path:
+        score_plot(report, plot_path)
+    return render(report, fmt, rows=score_rows(report), text=score_text(report),
+                  markdown=score_text(report, markdown=True))
 
 
 @cli.command("priors")
@@ -338,6 +346,8 @@ BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fracti
 def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, fmt):
     """Benchmark compressors on PATHS as priors: size, ratio, speed and memory beside the stand-in columns
     (idempotency, primed gain, excess over the entropy); the Pareto front of speed and bits per byte is marked."""
+    if plot_path:
+        check_plot_path(plot_path)
     progress = Progress(silent, label="benchmarking")
     try:
         report = bench(paths, coders, levels, repeats, progress, min_time)
