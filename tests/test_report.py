@@ -13,7 +13,7 @@ import pytest
 from natlat_compress import score
 from natlat_compress.plots import bench_plot, score_plot
 from natlat_compress.report import score_text
-from natlat_compress.score import bootstrap_interval
+from natlat_compress.score import bootstrap_interval, regret_factor
 from natlat_compress.conditions import REDUNDANCY_VARIANTS, partitions
 
 from .conftest import TABULAR, assert_one_line_error, run
@@ -99,14 +99,22 @@ def test_unknown_against_column_is_one_line_naming_the_columns():
     assert "'nope'" in line and "crime" in line
 
 
-def test_basic_bootstrap_interval_is_the_reflected_percentile_interval():
-    draws = np.arange(101.0)  # quantiles 2.5 and 97.5 are 2.5 and 97.5; mean 50
-    interval = bootstrap_interval(40.0, draws)
-    # Reflected around the estimate: [2·40 − 97.5, 2·40 − 2.5], centre 2·40 − 50.
-    assert (interval["low"], interval["high"], interval["centre"]) == pytest.approx((-17.5, 77.5, 30.0))
-    # A given centre (the null-corrected mediation) keeps the reflected spread.
-    assert bootstrap_interval(40.0, draws, centre=0.0)["low"] == pytest.approx(-47.5)
-    assert bootstrap_interval(40.0, draws, centre=0.0)["high"] == pytest.approx(47.5)
+def test_bootstrap_interval_by_hand():
+    z = 1.959963984540054
+    draws = [0.0, 2.0]  # mean 1, sd √2
+    # A model coder (factor −(ln n − 1), here −2): the draws sit 3 below the estimate, so the estimate sits 6 above
+    # the truth: bias = −2·(1 − 4) = 6, centre 4 − 6 = −2, spread √2·√(1 + 4/2).
+    regret = bootstrap_interval(4.0, draws, bias_factor=-2.0)
+    assert regret["centre"] == pytest.approx(-2.0) and regret["bias"] == pytest.approx(6.0)
+    assert (regret["low"], regret["high"]) == pytest.approx((-2 - z * np.sqrt(6), -2 + z * np.sqrt(6)))
+    # The classical bootstrap bias (factor 1): bias = 1 − 4, centre 7, spread √2·√1.5.
+    classical = bootstrap_interval(4.0, draws, bias_factor=1.0)
+    assert classical["centre"] == pytest.approx(7.0) and classical["high"] == pytest.approx(7 + z * np.sqrt(3))
+    # A given bias (the null's mean, with its standard error): centre 4 − 5, spread √(2 + 1).
+    given = bootstrap_interval(4.0, draws, bias=5.0, bias_sd=1.0)
+    assert (given["low"], given["high"]) == pytest.approx((-1 - z * np.sqrt(3), -1 + z * np.sqrt(3)))
+    assert bootstrap_interval(4.0, draws, 0.90, bias=5.0)["high"] == pytest.approx(-1 + 1.6448536 * np.sqrt(2))
+    assert regret_factor(1000) == pytest.approx(np.log(1000) - 1) and regret_factor(3) == 1.0
 
 
 @pytest.fixture(scope="module")
