@@ -1,4 +1,5 @@
-"""Every `sh` block of the README runs as written, from an empty folder, and writes only the files it names.
+"""Every `sh` block of the README and of docs/*.md runs as written, from an empty folder, and writes only the files it
+names.
 
 A block preceded by ``<!-- readme-test: slow -->`` or ``<!-- readme-test: skip (why) -->`` is reported as skipped.
 The blocks read the shared data through ``$DATA``, as the README tells its readers to set it.
@@ -16,7 +17,7 @@ import pytest
 
 from .conftest import DATA, ROOT
 
-README = ROOT / "README.md"
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MARKER = re.compile(r"<!--\s*readme-test:\s*(slow|skip)\b\s*(.*?)\s*-->")
 
 
@@ -40,17 +41,18 @@ def sh_blocks(text: str) -> list[tuple[int, str, str | None]]:
     return blocks
 
 
-BLOCKS = sh_blocks(README.read_text())
+BLOCKS = [(f"{doc.relative_to(ROOT)}:{line}", code, reason) for doc in DOCUMENTS
+          for line, code, reason in sh_blocks(doc.read_text())]
 
 
 def test_the_readme_has_blocks_to_run():
-    assert sum(reason is None for _, _, reason in BLOCKS) >= 8
+    assert sum(reason is None for where, _, reason in BLOCKS if where.startswith("README.md")) >= 8
 
 
-@pytest.mark.parametrize("line, code, reason", BLOCKS, ids=[f"README.md:{line}" for line, _, _ in BLOCKS])
+@pytest.mark.parametrize("line, code, reason", BLOCKS, ids=[where for where, _, _ in BLOCKS])
 def test_readme_block_runs_as_written(tmp_path, line, code, reason):
     if reason:
-        pytest.skip(f"README.md:{line} is marked {reason}")
+        pytest.skip(f"{line} is marked {reason}")
     here, scratch = tmp_path / "cwd", tmp_path / "tmp"
     here.mkdir()
     scratch.mkdir()
@@ -58,7 +60,7 @@ def test_readme_block_runs_as_written(tmp_path, line, code, reason):
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", code], cwd=here, env=env, capture_output=True, text=True,
                           timeout=300)
-    assert done.returncode == 0, f"README.md:{line} exited {done.returncode}:\n{code}\n{done.stderr[-2000:]}"
+    assert done.returncode == 0, f"{line} exited {done.returncode}:\n{code}\n{done.stderr[-2000:]}"
     assert "Traceback" not in done.stderr
     written = sorted(p.name for p in here.iterdir())
-    assert all(name in code for name in written), f"README.md:{line} wrote files it does not name: {written}"
+    assert all(name in code for name in written), f"{line} wrote files it does not name: {written}"

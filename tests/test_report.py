@@ -80,6 +80,13 @@ def test_against_keeps_the_candidates_numbers_and_names_partitions(report):
     paired = report["results"][0]
     for key in ("mediation_error", "latent_given_features", "redundancy_errors", "null", "terms"):
         assert json.dumps(paired[key], sort_keys=True) == json.dumps(alone[key], sort_keys=True), key
+    # The intervals of sums keep their parts' corrections; the mediation error's is the null's mean.
+    boot = paired["bootstrap"]
+    assert boot["mediation_error"]["bias"] == pytest.approx(paired["null"]["mean"])
+    assert boot["weak_error"]["bias"] == pytest.approx(boot["mediation_error"]["bias"]
+                                                       + boot["worst_redundancy"]["weak"]["bias"])
+    assert boot["kolmogorov_mediation"]["bias"] == pytest.approx(boot["mediation_error"]["bias"]
+                                                                 + boot["latent_given_features"]["bias"])
     labels = [p["partition"] for p in paired["theorem1"]["partitions"]]
     assert labels[:2] == ["handicapped-infants | rest", "crime | rest"]
     assert labels[-1] == "{handicapped-infants, crime} | {el-salvador-aid, education-spending, physician-fee-freeze}"
