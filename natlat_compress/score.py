@@ -195,14 +195,14 @@ def _bootstrap(result: dict, draws: list[dict], names: Sequence[str], n_items: i
     out["worst_redundancy"] = {v: interval(result["worst_redundancy"][v]["bits"],
                                            [d["summary"]["worst_redundancy"][v]["bits"] for d in draws])
                                for v in cond.REDUNDANCY_VARIANTS}
-    for key in ("mediation_error", "latent_given_features"):
-        out[key] = interval(result[key], [d["summary"][key] for d in draws])
-    if "null" in result:
-        # The null estimates the whole bias of the mediation error at zero mediation: the coder's regret and the
-        # finite-sample bias together, where the resamples' shift, scaled, overshoots (benchmarks/RESULTS.md).
-        null = result["null"]
-        out["mediation_error"] = interval(result["mediation_error"], [d["summary"]["mediation_error"] for d in draws],
-                                          bias=null["mean"], bias_sd=null["std"] / np.sqrt(null["replicates"]))
+    out["latent_given_features"] = interval(result["latent_given_features"],
+                                            [d["summary"]["latent_given_features"] for d in draws])
+    # The null estimates the whole bias of the mediation error at zero mediation: the coder's regret and the
+    # finite-sample bias together, where the resamples' shift, scaled, overshoots (benchmarks/RESULTS.md).
+    null = result.get("null")
+    out["mediation_error"] = interval(result["mediation_error"], [d["summary"]["mediation_error"] for d in draws],
+                                      **({"bias": null["mean"], "bias_sd": null["std"] / np.sqrt(null["replicates"])}
+                                         if null else {}))
     # The sums keep their parts' corrections: K-mediation = mediation + C(Λ|X) (chain rule), weak error = mediation
     # + the worst weak redundancy; their spread is their own resamples'.
     for key, parts in (("kolmogorov_mediation", [out["mediation_error"], out["latent_given_features"]]),
