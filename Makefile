@@ -39,3 +39,4 @@ benchmarks: install-test
 	$(BIN)/python benchmarks/compressors.py
 	$(BIN)/python benchmarks/fidelity.py
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/bootstrap_coverage.py

@@ -203,41 +203,8 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
 
 
 def plot(report: dict, path: str | os.PathLike) -> None:
-    """Compress speed against bits per byte, one marker per coder, the Pareto front joined; written atomically."""
-    try:
-        import matplotlib
+    """One panel per measure, coders down the side, one marker per file, the Pareto front filled
+    (:func:`natlat_compress.plots.bench_plot`); PNG or SVG by the suffix, written atomically."""
+    from .plots import bench_plot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise NatlatError("--plot needs matplotlib: pip install 'natlat_compress[plot]'") from None
-    from .report import write_atomic
-    import io
-
-    rows = report["rows"]
-    files = sorted({r["file"] for r in rows})
-    columns = min(3, len(files))
-    rows_of_plots = -(-len(files) // columns)
-    fig, axes = plt.subplots(rows_of_plots, columns, figsize=(5.5 * columns, 4.5 * rows_of_plots), squeeze=False)
-    for ax in axes.flat[len(files):]:
-        ax.set_visible(False)
-    for ax, file in zip(axes.flat, files):
-        mine = sorted((r for r in rows if r["file"] == file), key=lambda r: r["compress_mb_s"])
-        for r in mine:
-            ax.scatter(r["compress_mb_s"], r["bits_per_byte"], s=18, color="C0" if r["pareto"] else "0.6")
-            ax.annotate(r["coder"], (r["compress_mb_s"], r["bits_per_byte"]), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
-        front = [r for r in mine if r["pareto"]]
-        ax.plot([r["compress_mb_s"] for r in front], [r["bits_per_byte"] for r in front], color="C0", lw=1)
-        ax.set_xscale("log")
-        ax.set_xlabel("compress MB/s (best of N, wall)")
-        ax.set_ylabel("bits per byte")
-        ax.set_title(file)
-        ax.grid(alpha=0.3)
-    meta = report["meta"]
-    fig.suptitle(f"natlat bench — {meta['cpu']}, Python {meta['python']}, {meta['date'][:10]}", fontsize=9)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    write_atomic(path, buffer.getvalue())
+    bench_plot(report, path)

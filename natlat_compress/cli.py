@@ -18,8 +18,9 @@ from . import __version__, api
 from .bench import MIN_RUN_SECONDS
 from .coders import FAMILIES, get_coder, is_available
 from .errors import NatlatError
+from .plots import check_plot_path, score_plot
 from .progress import Progress
-from .report import FORMATS, plan_line, render, render_rows, write_atomic
+from .report import FORMATS, plan_line, render, render_rows, score_text, write_atomic
 
 __all__ = ["cli", "main"]
 
@@ -220,10 +221,12 @@ def latent_options(command):
 @click.option("--numeric", multiple=True, help="Tables: read these columns as numeric (comma-separated or repeated).")
 @click.option("--categorical", multiple=True, help="Tables: read these columns as categorical (comma-separated or "
               "repeated).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw mediation and every redundancy "
+              "variant per feature, with the null band and intervals, to FILE (.png or .svg; the plot extra).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
                   null, bootstrap, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory, sample_features,
-                  numeric, categorical, fmt):
+                  numeric, categorical, plot_path, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -231,6 +234,8 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
+    if plot_path:
+        check_plot_path(plot_path)  # a bad suffix or no matplotlib fails before the work
     progress = Progress(silent)
 
     def announce(cost) -> None:
@@ -246,7 +251,11 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or ())
     finally:
         progress.close()
-    return render(report, fmt, rows=report.rows(), text=report.text())
+    if dry_run:
+        return render(report, fmt, rows=report.rows(), text=report.text())
+    if plot_path:
+        score_plot(report, plot_path)
+    return render(report, fmt, rows=report.rows(), text=report.text(), markdown=score_text(report, markdown=True))
 
 
 @cli.command("priors")
@@ -285,6 +294,8 @@ def priors_command(corpus, agent_a, train_a, agent_b, train_b, latent, latent_fi
 def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, fmt):
     """Benchmark compressors on PATHS as priors: size, ratio, speed and memory beside the stand-in columns
     (idempotency, primed gain, excess over the entropy); the Pareto front of speed and bits per byte is marked."""
+    if plot_path:
+        check_plot_path(plot_path)
     progress = Progress(silent, label="benchmarking")
     try:
         result = api.bench(paths, coder=coders, levels=levels, repeats=repeats, min_time=min_time, plot=plot_path,

@@ -124,16 +124,19 @@ def conditional_mutual_information(C: CodeLengths, A: AtomSet, B: AtomSet, L: At
     return C(A, L) + C(B, L) - C(A | B, L)
 
 
-def partitions(X: Sequence[AtomSet]) -> list[tuple[str, AtomSet, AtomSet]]:
+def partitions(X: Sequence[AtomSet], names: Sequence[str] | None = None) -> list[tuple[str, AtomSet, AtomSet]]:
     """The partitions A|B Theorem 1 is tried on: each feature against the rest, and the first half against the second.
 
-    Each comes with a label naming A by feature indices (0-based).
+    Each comes with a label naming A and B by the features' ``names`` (default: their 0-based indices), e.g.
+    ``crime | rest`` or ``{a, b} | {c, d}``.
     """
     n = len(X)
-    out = [(f"{{{i}}} | rest", X[i], _all_but(X, i)) for i in range(n)]
+    names = list(names) if names is not None else [str(i) for i in range(n)]
+    out = [(f"{names[i]} | rest", X[i], _all_but(X, i)) for i in range(n)]
     if n >= 4:
         half = n // 2
-        out.append((f"{{0..{half - 1}}} | {{{half}..{n - 1}}}", _union(X[:half]), _union(X[half:])))
+        out.append((f"{{{', '.join(names[:half])}}} | {{{', '.join(names[half:])}}}", _union(X[:half]),
+                    _union(X[half:])))
     return out
 
 
@@ -151,12 +154,14 @@ class Theorem1:
         return self.mediation + self.redundancy_a + self.redundancy_b
 
 
-def theorem1_check(C: CodeLengths, X: Sequence[AtomSet], L: AtomSet, L2: AtomSet) -> tuple[float, list[Theorem1]]:
+def theorem1_check(C: CodeLengths, X: Sequence[AtomSet], L: AtomSet, L2: AtomSet,
+                   names: Sequence[str] | None = None) -> tuple[float, list[Theorem1]]:
     """Theorem 1, "mediator determines redund" (arXiv 2509.03780; Ebtekar's information-theoretic proof):
     ``H(Λ'|Λ) ≤ I(X_A;X_B|Λ) + H(Λ'|X_A) + H(Λ'|X_B)`` for disjoint A, B.
 
-    Returns the estimate of ``C(Λ'|Λ)`` and the right-hand side for every partition from :func:`partitions`.
+    Returns the estimate of ``C(Λ'|Λ)`` and the right-hand side for every partition from :func:`partitions` (labelled
+    by ``names``).
     """
     bounds = [Theorem1(label, conditional_mutual_information(C, A, B, L), C(L2, A), C(L2, B))
-              for label, A, B in partitions(X)]
+              for label, A, B in partitions(X, names)]
     return C(L2, L), bounds

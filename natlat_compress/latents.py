@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import zstandard
 
 from .corpus import TableCorpus, TextCorpus
@@ -93,7 +94,9 @@ def choose_features(corpus, features: Sequence[str] | None, exclude: frozenset, 
 def baselines(features: Sequence[str]) -> list[Latent]:
     """The empty latent, copies of single features (all of them, or MAX_COPY_BASELINES evenly spaced), all of X."""
     n = len(features)
-    step = max(1, -(-n // MAX_COPY_BASELINES))
-    copies = [Latent(f"copy of {f}", f"copy:{f}", frozenset([f]), "copy") for f in features[::step]]
+    # Exactly min(n, MAX_COPY_BASELINES) copies, spread over the features (first and last included).
+    chosen = np.unique(np.linspace(0, n - 1, min(n, MAX_COPY_BASELINES)).round().astype(int))
+    copies = [Latent(f"copy of {features[i]}", f"copy:{features[i]}", frozenset([features[i]]), "copy")
+              for i in chosen]
     return [Latent("empty", "empty", frozenset(), "empty"), *copies,
             Latent("all of X", "all", frozenset(features), "all")]

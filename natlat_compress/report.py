@@ -99,10 +99,14 @@ def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-def render(data: Any, fmt: str, rows: Sequence[dict] | None = None, text: str | None = None) -> str:
-    """JSON of ``data``; CSV or Markdown of ``rows``; the table: ``text`` if given, else ``rows`` aligned."""
+def render(data: Any, fmt: str, rows: Sequence[dict] | None = None, text: str | None = None,
+           markdown: str | None = None) -> str:
+    """JSON of ``data``; CSV of ``rows``; Markdown: ``markdown`` if given, else ``rows``; the table: ``text`` if
+    given, else ``rows`` aligned."""
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
+    if fmt == "markdown" and markdown is not None:
+        return markdown
     if fmt in ("csv", "markdown"):
         return render_rows(rows or [], fmt)
     return text if text is not None else render_rows(rows or [], "table")
@@ -111,27 +115,70 @@ def render(data: Any, fmt: str, rows: Sequence[dict] | None = None, text: str | 
 # -- score ------------------------------------------------------------------------------------------------------------
 VARIANT_LABELS = {"weak": "weak", "strong": "strong", "deterministic_all_but_one": "det. all-but-one",
                   "deterministic_each": "det. each"}
+TOTALS = ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error")
+
+# The columns of the tidy CSV: one row per coder × latent × quantity × feature (empty for whole-corpus totals).
+SCORE_COLUMNS = ["coder", "latent", "role", "quantity", "feature", "bits", "per_item", "null_mean", "null_std",
+                 "null_corrected", "low", "high", "level", "centre", "note"]
 
 
-def _latent_rows(report: dict) -> Iterable[dict]:
-    n = report["corpus"]["n_items"]
-    for result in report["results"]:
-        entries = [(report["latent"]["name"], "candidate", result)] + [
-            (b["latent"], kind, b) for kind, b in result["baselines"].items()]
-        for name, role, s in entries:
-            yield {
-                "coder": result["coder"], "latent": name, "role": role,
-                "mediation_error": s["mediation_error"],
-                **{f"worst_{v}": s["worst_redundancy"][v]["bits"] for v in VARIANT_LABELS},
-                "latent_given_features": s["latent_given_features"],
-                "kolmogorov_mediation": s["kolmogorov_mediation"],
-                "weak_error": s["weak_error"], "weak_error_per_item": s["weak_error"] / n,
-            }
+def _row(result: dict, n: int, latent: str, role: str, quantity: str, bits: float | None, feature: str = "",
+         interval: dict | None = None, level: float | None = None, note: str = "", **extra) -> dict:
+    row = dict.fromkeys(SCORE_COLUMNS) | {"coder": result["coder"], "latent": latent, "role": role, "quantity": quantity, "feature": feature,
+           "bits": bits, "per_item": bits / n if bits is not None else None, "note": note, **extra}
+    if interval:
+        row.update(low=interval["low"], high=interval["high"], level=level, centre=interval["centre"])
+    return row
 
 
 def score_rows(report: dict) -> list[dict]:
-    """One flat record per coder and latent (the candidate, then its baselines): the CSV form of a score report."""
-    return list(_latent_rows(report))
+    """The tidy form of a score report (``--format csv``): one record per coder × latent × quantity × feature.
+
+    Quantities: the totals (``mediation_error``, ``latent_given_features``, ``kolmogorov_mediation``,
+    ``weak_error``, ``features_bits``), ``redundancy_<variant>`` per feature (candidate), ``worst_redundancy_<variant>``
+    (every latent; ``feature`` names the worst), ``theorem1_estimate`` and per partition ``theorem1_bound`` and its
+    three parts (``feature`` is the partition A | B), and ``verdict`` (its text in ``note``). ``low``/``high`` are the
+    bootstrap interval at ``level`` around ``centre``; ``null_*`` the permutation null of the mediation error.
+    """
+    n = report["corpus"]["n_items"]
+    name = report["latent"]["name"]
+    rows: list[dict] = []
+    for result in report["results"]:
+        boot = result.get("bootstrap", {})
+        level = boot.get("level")
+        for key in TOTALS:
+            extra = {}
+            if key == "mediation_error" and "null" in result:
+                null = result["null"]
+                extra = {"null_mean": null["mean"], "null_std": null["std"],
+                         "null_corrected": null["corrected_mediation_error"]}
+            rows.append(_row(result, n, name, "candidate", key, result[key], interval=boot.get(key), level=level,
+                             **extra))
+        rows.append(_row(result, n, name, "candidate", "features_bits", result["features_bits"]))
+        for variant, per_feature in result["redundancy_errors"].items():
+            intervals = boot.get("redundancy_errors", {}).get(variant, {})
+            rows += [_row(result, n, name, "candidate", f"redundancy_{variant}", bits, feature,
+                          intervals.get(feature), level) for feature, bits in per_feature.items()]
+        for variant, worst in result["worst_redundancy"].items():
+            rows.append(_row(result, n, name, "candidate", f"worst_redundancy_{variant}", worst["bits"],
+                             worst["feature"], boot.get("worst_redundancy", {}).get(variant), level))
+        for role, baseline in result["baselines"].items():
+            note = f"best of {baseline['tried']} single-feature copies" if role == "copy" else ""
+            rows += [_row(result, n, baseline["latent"], role, key, baseline[key], note=note) for key in TOTALS]
+            rows += [_row(result, n, baseline["latent"], role, f"worst_redundancy_{variant}", worst["bits"],
+                          worst["feature"], note=note) for variant, worst in baseline["worst_redundancy"].items()]
+        if "theorem1" in result:
+            t = result["theorem1"]
+            against = t["against"]["name"]
+            rows.append(_row(result, n, name, "candidate", "theorem1_estimate", t["estimate"],
+                             note=f"C(Λ'|Λ) for Λ' = {against}; {'holds' if t['holds'] else 'VIOLATED'} at "
+                                  f"{t['partition']} (bound {t['bound']:.6g})"))
+            for part in t["partitions"]:
+                tightest = "tightest" if part["partition"] == t["partition"] else ""
+                rows += [_row(result, n, name, "candidate", f"theorem1_{key}", part[key], part["partition"],
+                              note=tightest) for key in ("bound", "mediation", "redundancy_a", "redundancy_b")]
+        rows.append(_row(result, n, name, "candidate", "verdict", None, note=result["verdict"]))
+    return rows
 
 
 def plan_line(cost: dict) -> str:
@@ -165,14 +212,21 @@ def dry_run_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-def score_text(report: dict) -> str:
-    """The readable form: per coder, the candidate beside its baselines, calibration, and a one-line verdict."""
+def _with_interval(value: float, interval: dict | None) -> str:
+    return fmt_bits(value) + (f" [{fmt_bits(interval['low'])}, {fmt_bits(interval['high'])}]" if interval else "")
+
+
+def score_text(report: dict, markdown: bool = False) -> str:
+    """The readable form (or Markdown): per coder, the candidate beside its baselines, every feature's redundancies,
+    the calibration, the intervals and what they cover, the Theorem 1 check, and a one-line verdict."""
+    fmt = "markdown" if markdown else "table"
     corpus, latent = report["corpus"], report["latent"]
     n = corpus["n_items"]
     unit = "row" if corpus["kind"] == "table" else "object"
     source = Path(corpus["source"]).name if corpus["source"] else corpus["kind"]
-    head = [f"natlat score: {source}{' (the embedded example)' if corpus['example'] else ''}: "
-            f"{n:,} {unit}s, {len(corpus['features'])} features; latent Λ = {latent['name']}"]
+    title = (f"natlat score: {source}{' (the embedded example)' if corpus['example'] else ''}: "
+             f"{n:,} {unit}s, {len(corpus['features'])} features; latent Λ = {latent['name']}")
+    head = [f"# {title}" if markdown else title]
     if corpus["example"]:
         head.append("  (no corpus given: the 1984 House votes, with the party column Class as the candidate latent)")
     head.append("All errors are code lengths in bits over the whole corpus; lower is more natural. "
@@ -186,42 +240,55 @@ def score_text(report: dict) -> str:
                     + ". Mediation, weak and strong redundancy are precision-free; "
                     + ("C(Λ|X) and the deterministic variants depend on the latent's δ."
                        if precision["numeric_latent_columns"] else "the feature code lengths depend on δ."))
-    out = ["\n".join(head)]
-    rows = score_rows(report)
+    for warning in report.get("warnings", []) if markdown else []:
+        head.append(f"Warning: {warning}")
+    # Markdown paragraphs need a blank line between them; the terminal reads one line each.
+    sep = "\n\n" if markdown else "\n"
+    out = [sep.join(head)]
     for result in report["results"]:
         info = result["coder_info"]
         reach = f"reach {info['reach_bytes']:,} bytes" if info["reach_bytes"] else "unbounded reach"
-        block = [f"{result['coder']}  ({info['conditioning']} conditioning, {reach})"]
-        table = [{"latent": r["latent"], "mediation": fmt_bits(r["mediation_error"]),
-                  **{VARIANT_LABELS[v]: fmt_bits(r[f"worst_{v}"]) for v in VARIANT_LABELS},
-                  "weak error": fmt_bits(r["weak_error"]), f"/{unit}": fmt_rate(r["weak_error_per_item"])}
-                 for r in rows if r["coder"] == result["coder"]]
+        coder_line = f"{result['coder']}  ({info['conditioning']} conditioning, {reach})"
+        block = [f"## {coder_line}" if markdown else coder_line]
+        entries = [(latent["name"], result)] + [(b["latent"], b) for b in result["baselines"].values()]
+        table = [{"latent": name, "mediation": fmt_bits(s["mediation_error"]),
+                  **{VARIANT_LABELS[v]: fmt_bits(w["bits"]) for v, w in s["worst_redundancy"].items()},
+                  "weak error": fmt_bits(s["weak_error"]), f"/{unit}": fmt_rate(s["weak_error"] / n)}
+                 for name, s in entries]
         block.append("worst redundancy per variant; the copy baseline is the best of "
                      f"{result['baselines']['copy']['tried']} single-feature copies")
-        block.append(render_rows(table, "table"))
+        block.append(render_rows(table, fmt))
         block.append(f"C(X) = {fmt_bits(result['features_bits'])} bits ({fmt_rate(result['per_item']['features_bits'])}/"
                      f"{unit});  C(Λ|X) = {fmt_bits(result['latent_given_features'])};  "
                      f"K-mediation C(Λ)+Σ C(X_i|Λ)-C(X) = {fmt_bits(result['kolmogorov_mediation'])}")
-        worst = {VARIANT_LABELS[v]: w["feature"] for v, w in result["worst_redundancy"].items()}
-        block.append("worst features: " + ", ".join(f"{k}: {v}" for k, v in worst.items()))
+        boot = result.get("bootstrap")
+        per_feature = [{"feature": f, **{VARIANT_LABELS[v]: _with_interval(result["redundancy_errors"][v][f],
+                                                                           boot["redundancy_errors"][v][f] if boot
+                                                                           else None)
+                                         for v in VARIANT_LABELS}}
+                       for f in corpus["features"]]
+        block.append(f"redundancy of Λ per feature, every variant{' with its interval' if boot else ''}:")
+        block.append(render_rows(per_feature, fmt))
         if "null" in result:
             null = result["null"]
             block.append(f"mediation null ({null['replicates']} shuffles within Λ, true mediation 0): "
                          f"mean {fmt_bits(null['mean'])} ± {fmt_bits(null['std'])} → corrected mediation "
                          f"{fmt_bits(null['corrected_mediation_error'])} bits "
                          f"({fmt_rate(null['corrected_mediation_error'] / n)}/{unit})")
-        if "bootstrap" in result:
-            boot = result["bootstrap"]
-            block.append(f"95% bootstrap intervals ({boot['replicates']} resamples of rows): mediation "
-                         f"[{fmt_bits(boot['mediation_error']['low'])}, {fmt_bits(boot['mediation_error']['high'])}], "
-                         f"weak error [{fmt_bits(boot['weak_error']['low'])}, {fmt_bits(boot['weak_error']['high'])}]")
+        if boot:
+            parts = ", ".join(f"{label} {_with_interval(boot[key]['centre'], boot[key])}" for label, key in
+                              (("mediation", "mediation_error"), ("C(Λ|X)", "latent_given_features"),
+                               ("K-mediation", "kolmogorov_mediation"), ("weak error", "weak_error")))
+            block.append(f"{boot['level']:.0%} bootstrap intervals ({boot['replicates']} resamples of rows; centre "
+                         f"[low, high]): {parts}. They cover {boot['covers']}.")
         if "theorem1" in result:
             t = result["theorem1"]
             block.append(f"Theorem 1 against Λ' = {t['against']['name']}: C(Λ'|Λ) = {fmt_bits(t['estimate'])} "
                          f"{'≤' if t['holds'] else '>'} {fmt_bits(t['bound'])} = I(X_A;X_B|Λ) + C(Λ'|X_A) + "
-                         f"C(Λ'|X_B) at A|B = {t['partition']}: {'holds' if t['holds'] else 'VIOLATED'}")
-        block.append("verdict: " + result["verdict"])
-        out.append("\n".join(block))
+                         f"C(Λ'|X_B) at A|B = {t['partition']}: {'holds' if t['holds'] else 'VIOLATED'} "
+                         f"(tightest of {len(t['partitions'])} partitions)")
+        block.append(("**verdict**: " if markdown else "verdict: ") + result["verdict"])
+        out.append(sep.join(block))
     return "\n\n".join(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from statistics import NormalDist
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -145,9 +146,100 @@ def _summary(est: dict, names: Sequence[str]) -> dict:
     }
 
 
-def _interval(values: Sequence[float], level: float = 0.95) -> dict:
-    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
-    return {"low": float(low), "high": float(high), "mean": float(np.mean(values))}
+BOOTSTRAP_LEVEL = 0.95
+BOOTSTRAP_COVERS = (
+    "n_items x the population value of each quantity for the distribution the rows were drawn from (rows IID): "
+    "each estimate minus its estimated bias, ± z·sd of the resamples (widened for the noise of the bias estimate); "
+    "the bias is the permutation null's mean for the mediation error (when a null was drawn), else read from the "
+    "resamples (model coders: the learning regret, (ln n − 1)·(estimate − resample mean); byte coders: the "
+    "classical bootstrap bias). Measured coverage of the truth: benchmarks/RESULTS.md, 'Bootstrap coverage'")
+
+
+def regret_factor(n_items: int) -> float:
+    """How many times the bias of a sequential model code exceeds, with the other sign, the shift the bootstrap shows.
+
+    A sequential (Krichevsky–Trofimov / Bayes-mixture) code with k free parameters has, on n IID rows,
+    ``C = n·Ĥ + (k/2)·log2 n + O(1)`` (Rissanen's regret; THEORY.md §3), and the empirical entropy is biased by
+    ``E[n·Ĥ] = n·H − k/(2 ln 2)`` (Miller 1955). So the bias of a code length is ``(k/2)·log2 n − k/(2 ln 2)``.
+    A bootstrap resample has the same n and the same regret, and its empirical entropy is biased against the sample's
+    by the same ``−k/(2 ln 2)``: the resamples' mean sits ``k/(2 ln 2)`` *below* the estimate while the estimate sits
+    ``(k/(2 ln 2))·(ln n − 1)`` *above* the truth. Hence ``bias = −(ln n − 1)·(mean of resamples − estimate)`` for
+    every code length, and, being linear, for every signed sum of them (each quantity of the report).
+    """
+    return max(float(np.log(n_items)) - 1.0, 1.0)
+
+
+def bootstrap_interval(estimate: float, draws: Sequence[float], level: float = BOOTSTRAP_LEVEL, *,
+                       bias_factor: float = -1.0, bias: float | None = None, bias_sd: float = 0.0) -> dict:
+    """A bootstrap interval for one quantity, corrected for the bias that the resamples reveal or that is given.
+
+    Why not the percentile interval ``[q_lo, q_hi]`` of the draws: a resample repeats rows (only 1 − 1/e of them
+    appear, some several times), and every code learns a repeated row cheaply, so on resamples conditional code
+    lengths are shorter and dependences look stronger than on the sample: percentile intervals lie beside the
+    estimate, on the side away from the truth for a model coder (measured: they cover the truth 46–85 % of the time
+    at nominal 95 %). Nor the *basic* interval ``[2θ̂ − q_hi, 2θ̂ − q_lo]`` (Davison & Hinkley 1997, §5.2), which
+    assumes the estimate is biased like the resamples, in the same direction: for a sequential model code the
+    regret makes it the other way round (:func:`regret_factor`). BCa would need a jackknife (n more scores of the
+    whole table) and still assume the basic bootstrap's direction.
+
+    So the interval is ``centre ± z·s``, the normal-theory interval around the bias-corrected estimate:
+    ``centre = estimate − bias``, with ``bias`` given (the permutation null's mean for the mediation error, with its
+    standard error ``bias_sd``) or ``bias_factor·(mean of draws − estimate)`` (−(ln n − 1) for model coders, +1 for
+    byte coders: the classical bootstrap bias estimate, Efron & Tibshirani 1993, §10.2). ``s`` is the standard
+    deviation of the draws widened for the noise of the bias estimate, ``sqrt(sd² + bias_sd²)``, where ``bias_sd`` is
+    given or ``|bias_factor|·sd/√B``.
+
+    Returns ``{"low", "high", "centre", "bias", "bias_sd", "sd", "bootstrap_mean", "estimate"}`` in the estimate's
+    unit (bits); ``sd`` is the interval's ``s``, ``bias_sd`` the standard error of the bias.
+    """
+    draws = np.asarray(draws, dtype=float)
+    mean = float(np.mean(draws))
+    sd = float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0
+    if bias is None:
+        bias, bias_sd = bias_factor * (mean - estimate), abs(bias_factor) * sd / np.sqrt(len(draws))
+    spread = float(np.hypot(sd, bias_sd))
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    centre = estimate - bias
+    return {"low": centre - z * spread, "high": centre + z * spread, "centre": float(centre), "bias": float(bias),
+            "bias_sd": float(bias_sd), "sd": spread, "bootstrap_mean": mean, "estimate": float(estimate)}
+
+
+def _bootstrap(result: dict, draws: list[dict], names: Sequence[str], n_items: int, model_coder: bool,
+               level: float = BOOTSTRAP_LEVEL) -> dict:
+    """Intervals for every quantity of ``result`` (totals, worst redundancy per variant, every feature's
+    redundancy per variant) from the estimates of the bootstrap resamples ``draws``."""
+    factor = -regret_factor(n_items) if model_coder else 1.0
+
+    def interval(estimate, values, **given):
+        return bootstrap_interval(estimate, values, level, bias_factor=factor, **given)
+
+    out: dict = {"replicates": len(draws), "level": level,
+                 "method": "normal, bias-corrected: " + ("regret of a sequential code, (ln n − 1) x the resampling "
+                                                         "shift, reversed" if model_coder else
+                                                         "the classical bootstrap bias"),
+                 "covers": BOOTSTRAP_COVERS}
+    out["worst_redundancy"] = {v: interval(result["worst_redundancy"][v]["bits"],
+                                           [d["summary"]["worst_redundancy"][v]["bits"] for d in draws])
+                               for v in cond.REDUNDANCY_VARIANTS}
+    out["latent_given_features"] = interval(result["latent_given_features"],
+                                            [d["summary"]["latent_given_features"] for d in draws])
+    # The null estimates the whole bias of the mediation error at zero mediation: the coder's regret and the
+    # finite-sample bias together, where the resamples' shift, scaled, overshoots (benchmarks/RESULTS.md).
+    null = result.get("null")
+    out["mediation_error"] = interval(result["mediation_error"], [d["summary"]["mediation_error"] for d in draws],
+                                      **({"bias": null["mean"], "bias_sd": null["std"] / np.sqrt(null["replicates"])}
+                                         if null else {}))
+    # The sums keep their parts' corrections: K-mediation = mediation + C(Λ|X) (chain rule), weak error = mediation
+    # + the worst weak redundancy; their spread is their own resamples'.
+    for key, parts in (("kolmogorov_mediation", [out["mediation_error"], out["latent_given_features"]]),
+                       ("weak_error", [out["mediation_error"], out["worst_redundancy"]["weak"]])):
+        out[key] = interval(result[key], [d["summary"][key] for d in draws], bias=sum(p["bias"] for p in parts),
+                            bias_sd=float(np.hypot(*[p["bias_sd"] for p in parts])))
+    out["redundancy_errors"] = {
+        v: {f: interval(result["redundancy_errors"][v][f], [d["redundancy"][v][i] for d in draws])
+            for i, f in enumerate(names)}
+        for v in cond.REDUNDANCY_VARIANTS}
+    return out
 
 
 def latent_choice(latent: Any = None, latent_file: str | os.PathLike | None = None,
@@ -278,11 +370,16 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     if against is not None:
         corpus, second = _resolve_latent(corpus, against, AGAINST_ATOM)
     used = main.atoms | (second.atoms if second else frozenset())
-    names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
+    # Λ' is compared with Λ, not scored: its columns stay features, so the candidate's numbers are the same with or
+    # without --against (matched feature by feature, by name).
+    names = choose_features(corpus, features, main.atoms if corpus.kind == "table" else frozenset(), main.atoms)
+    # The candidate first, as the engine serialises it; a second latent's columns that are features keep their place,
+    # so that the features are serialised (and a model coder chains them) in the same order as without it.
+    lead = [*sorted(main.atoms), *sorted(used - main.atoms - set(names))]
     columns = None
     if corpus.kind == "table":
         columns = [c for c in corpus.kinds() if c["name"] in used or c["name"] in names]
-        corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
+        corpus = corpus.leading(lead, names)
     X = cond.Features([f] for f in names)
     candidates = [main, *baselines(names)]
     sampled = _sample_features(len(names), sample_features, seed)
@@ -293,7 +390,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     for candidate in candidates:
         _estimates(recorder, X, candidate.atoms, sampled)
     if second:
-        cond.theorem1_check(recorder, X, main.atoms, second.atoms)
+        cond.theorem1_check(recorder, X, main.atoms, second.atoms, names)
     wanted = [(None, term) for term in recorder.terms]
     null_variants = [Variant("null", seed, r, tuple(sorted(main.atoms))) for r in range(null)] \
         if corpus.kind == "table" and null > 0 else []
@@ -308,7 +405,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     wanted += [(variant, term) for variant in boot_variants for term in main_terms.terms]
 
     run_specs = list(dict.fromkeys(runs.values()))
-    the_plan = plan(wanted, corpus, run_specs, lead=sorted(used))
+    the_plan = plan(wanted, corpus, run_specs, lead=lead)
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
     term_cache = TermCache(cache) if cache is not None else None
     try:
@@ -333,7 +430,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                               known=known)
             totals, n, streamed = _plan_totals(the_plan), corpus.n_items, None
         else:
-            values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, sorted(used),
+            values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, lead,
                                                   names, stream, dict(jobs=jobs, client=client, cache=term_cache),
                                                   progress)
     finally:
@@ -383,15 +480,13 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                               "std": float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0,
                               "corrected_mediation_error": result["mediation_error"] - float(np.mean(draws))}
         if boot_variants:
-            draws = [_summary(_estimates(table(runs[spec], v), X, main.atoms, sampled), red_names)
-                     for v in boot_variants]
-            result["bootstrap"] = {"replicates": len(draws), "level": 0.95, **{
-                key: _interval([d[key] for d in draws])
-                for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error")},
-                "worst_redundancy": {v: _interval([d["worst_redundancy"][v]["bits"] for d in draws])
-                                     for v in cond.REDUNDANCY_VARIANTS}}
+            draws = []
+            for v in boot_variants:
+                drawn = _estimates(table(runs[spec], v), X, main.atoms, sampled)
+                draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
+            result["bootstrap"] = _bootstrap(result, draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
         if second:
-            estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms)
+            estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms, names)
             tightest = min(bounds, key=lambda b: b.bound)
             result["theorem1"] = {
                 "against": second.describe(), "estimate": estimate, "bound": tightest.bound,
