@@ -18,7 +18,7 @@ from . import __version__, api
 from .bench import MIN_RUN_SECONDS
 from .coders import FAMILIES, get_coder, is_available
 from .errors import NatlatError
-from .plots import check_plot_path, score_plot
+from .plots import check_plot_path
 from .progress import Progress
 from .report import FORMATS, plan_line, render, render_rows, score_text, write_atomic
 
@@ -234,8 +234,6 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
-    if plot_path:
-        check_plot_path(plot_path)  # a bad suffix or no matplotlib fails before the work
     progress = Progress(silent)
 
     def announce(cost) -> None:
@@ -248,13 +246,12 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
                        scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
                        max_memory=max_memory, sample_features=sample_features,
-                       numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or ())
+                       numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or (),
+                       plot=plot_path)
     finally:
         progress.close()
     if dry_run:
         return render(report, fmt, rows=report.rows(), text=report.text())
-    if plot_path:
-        score_plot(report, plot_path)
     return render(report, fmt, rows=report.rows(), text=report.text(), markdown=score_text(report, markdown=True))
 
 

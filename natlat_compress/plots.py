@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .errors import NatlatError
 
-__all__ = ["score_plot", "bench_plot", "check_plot_path", "PLOT_FORMATS"]
+__all__ = ["score_plot", "score_figure", "bench_plot", "check_plot_path", "PLOT_FORMATS"]
 
 PLOT_FORMATS = ("png", "svg")
 VARIANT_TITLES = {"weak": "weak redundancy\nC(Λ|X₋ᵢ) − C(Λ|X)", "strong": "strong redundancy\nC(Λ|Xᵢ) − C(Λ|X)",
@@ -66,11 +66,23 @@ def _error_bars(values: Sequence[float], intervals: Sequence[dict] | None):
 
 
 def score_plot(report: dict, path: str | os.PathLike) -> None:
+    """:func:`score_figure` written to ``path`` (.png or .svg), atomically."""
+    plt, fmt = _pyplot(path)
+    _save(score_figure(report, plt), plt, path, fmt)
+
+
+def score_figure(report: dict, plt=None):
     """Per coder, one row of panels: the mediation error of the candidate and its baselines (with the permutation
     null's band, mean ± 2 sd, and the candidate's bootstrap interval), then each redundancy variant per feature with
-    its interval. Bits over the whole corpus, as the report gives them."""
-    plt, fmt = _pyplot(path)
-    features = report["corpus"]["features"]
+    its interval. Bits over the whole corpus, as the report gives them. Returns the matplotlib figure (drawn with
+    ``plt``, default pyplot as the session has it: inline in a notebook)."""
+    if plt is None:
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise NatlatError("plot() needs matplotlib: pip install 'natlat_compress[plot]'") from None
+    # the features whose redundancies were computed (all of them, or those --sample-features drew)
+    features = list(report["results"][0]["redundancy_errors"]["weak"]) if report["results"] else []
     results = report["results"]
     name = report["latent"]["name"]
     height = max(3.0, 0.28 * len(features) + 1.6)
@@ -120,7 +132,7 @@ def score_plot(report: dict, path: str | os.PathLike) -> None:
     fig.suptitle(f"natlat score: {Path(corpus['source']).name if corpus['source'] else corpus['kind']}, "
                  f"{corpus['n_items']:,} {'rows' if corpus['kind'] == 'table' else 'objects'}, latent Λ = {name}",
                  fontsize=10)
-    _save(fig, plt, path, fmt)
+    return fig
 
 
 def bench_plot(report: dict, path: str | os.PathLike) -> None:

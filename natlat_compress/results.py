@@ -9,6 +9,7 @@ notebooks. The CLI renders exactly these objects, so a command's JSON equals its
 from __future__ import annotations
 
 import html
+import os
 from typing import Any, ClassVar
 
 from .errors import MissingExtraError
@@ -106,6 +107,18 @@ class ScoreResult(Result):
     @property
     def plan(self) -> dict:
         return self["plan"]
+
+    def plot(self, path: str | os.PathLike | None = None):
+        """Mediation (with the null band and intervals) and every redundancy variant per feature, per coder: the
+        matplotlib axes, or written to ``path`` (.png/.svg) as ``natlat score --plot`` does."""
+        from .plots import score_figure, score_plot
+
+        if self.get("dry_run"):
+            raise AttributeError("a dry run has no estimates to plot")
+        if path is not None:
+            score_plot(self, path)
+            return None
+        return score_figure(self).axes
 
     def rows(self) -> list[dict]:
         from .report import score_rows

@@ -24,6 +24,7 @@ from .cache import TermCache
 from . import cost as costs
 from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
 from .errors import CorpusError, NatlatError
+from .plots import check_plot_path, score_plot
 from .progress import reporter
 from .results import ScoreResult
 from .report import fmt_bytes, fmt_rate
@@ -269,7 +270,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
-          numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> dict:
+          numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+          plot: str | os.PathLike | None = None) -> ScoreResult:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     The Python form of ``natlat score``: keyword arguments are named as its options.
@@ -320,6 +322,9 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     numeric, categorical
         Tables: columns to read as numeric or as categorical, overriding the inferred kinds (a column of numbers that
         are not small-integer codes is numeric; see :func:`natlat_compress.corpus.infer_kind`).
+    plot
+        Draw mediation and every redundancy variant per feature, with the null band and intervals, to this .png or
+        .svg file (the ``plot`` extra); ``result.plot()`` draws the same into a notebook.
     progress, on_plan
         ``progress=True`` shows progress on stderr (a bar in a notebook with tqdm or on a terminal, else a line every
         10 s); a callable is called with ``(done_bytes, total_bytes)`` of the jobs left as work finishes, and with the plan's
@@ -333,14 +338,19 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         and errors in bits, ``per_item`` divided by ``corpus.n_items``.
     """
     options = {name: value for name, value in locals().items()
-               if name not in ("corpus", "latent", "coder", "latent_file", "latent_text")}
+               if name not in ("corpus", "latent", "coder", "latent_file", "latent_text", "plot")}
     if coder is not None:
         options["coders"] = [coder] if isinstance(coder, str) else list(coder)
+    if plot is not None:
+        check_plot_path(plot)  # a bad suffix or no matplotlib fails before the work
     options["progress"], close_progress = reporter(progress)
     try:
-        return ScoreResult(_score(corpus, latent_choice(latent, latent_file, latent_text), **options))
+        result = ScoreResult(_score(corpus, latent_choice(latent, latent_file, latent_text), **options))
     finally:
         close_progress()
+    if plot is not None and not result.get("dry_run"):
+        score_plot(result, plot)
+    return result
 
 
 def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, jobs, progress, on_plan,
