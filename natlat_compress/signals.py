@@ -1,7 +1,7 @@
 """SIGINT and SIGTERM: stop everything within about two seconds, leave nothing behind, exit 130 or 143.
 
 In the main process the first signal raises :class:`Interrupted` (SIGINT raises it too, rather than Python's bare
-``KeyboardInterrupt``), and both signals are then ignored, so that a second Ctrl-C cannot break the cleanup half way:
+``KeyboardInterrupt``, which click would turn into a blank line and an ``Abort``), and both signals are then ignored, so that a second Ctrl-C cannot break the cleanup half way:
 ``finally`` blocks stop the engine's workers and the ``cmd:`` programs, temporary files are removed, and the CLI exits
 with 128 + the signal number. A worker of the engine's process pool ignores SIGINT (the terminal sends it to the whole
 process group; the main process decides) and on SIGTERM kills its ``cmd:`` programs and exits at once.
@@ -18,7 +18,7 @@ __all__ = ["Interrupted", "handle_signals", "worker_signals"]
 STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(KeyboardInterrupt):
+class Interrupted(BaseException):
     """The run was stopped by a signal; ``signum`` says which (exit status 128 + signum)."""
 
     def __init__(self, signum: int) -> None:
