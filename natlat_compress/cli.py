@@ -22,6 +22,7 @@ from .coders import FAMILIES, get_coder, is_available
 from .corpus import read_input
 from .engine import default_jobs
 from .errors import NatlatError
+from .memory import check_fits
 from .output import STDOUT, check_output, write_atomic
 from .params import SEED, ByteSize, CoderSpec, OutputPath, parse_size
 from .priors import AgentSpec, compare_priors
@@ -325,13 +326,19 @@ def latent_options(command):
               help="Keep code lengths in this folder; a rerun computes only what is new.")
 @click.option("--stream", type=ByteSize(minimum=MIN_STREAM_BYTES), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
               "64MB); code lengths are summed over chunks.")
+@click.option("--max-memory", type=ByteSize(minimum=10**8), help="Refuse a run whose plan is estimated to need more "
+              "memory than this (e.g. 4GB); default: what the machine has available.")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, seed, scheduler, cache_dir, stream, fmt):
+                  null, bootstrap, seed, scheduler, cache_dir, stream, max_memory, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
     """
+    if stream is not None and corpus is not None and Path(corpus).is_file():
+        # A chunk is held as bytes, parsed cells and codes at once: about four times its size (at most the file).
+        check_fits(4 * min(stream, Path(corpus).stat().st_size), f"--stream {stream:,} bytes",
+                   "choose a smaller --stream", max_memory)
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
@@ -345,7 +352,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
         report = score(corpus, _latent_choice(latent, latent_file, latent_text), coders=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
                        bootstrap=bootstrap, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
-                       scheduler=scheduler, cache=cache_dir, stream=stream)
+                       scheduler=scheduler, cache=cache_dir, stream=stream, max_memory=max_memory)
     finally:
         progress.close()
     return render(report, fmt, rows=score_rows(report), text=score_text(report))

@@ -330,6 +330,8 @@ def read_table_chunks(path: str | os.PathLike, chunk_bytes: int,
     except OSError as exc:
         raise _read_error(path, exc) from None
     with handle:
+        # A chunk larger than the file is the file: read(n) would first allocate n bytes (`--stream 100GB`).
+        chunk_bytes = max(1, min(chunk_bytes, os.fstat(handle.fileno()).st_size))
         head = handle.readline().removeprefix(b"\xef\xbb\xbf")
         if not head.strip():
             raise CorpusError(f"{path} is empty")

@@ -20,6 +20,7 @@ from .coders import get_coder
 from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_input, read_table_chunks,
                      table_from_columns)
 from .cache import TermCache
+from .memory import check_fits, plan_bytes
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
 from .report import fmt_bytes, fmt_rate
@@ -129,7 +130,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
-          cache: str | os.PathLike | None = None, stream: int | None = None) -> dict:
+          cache: str | os.PathLike | None = None, stream: int | None = None,
+          max_memory: int | None = None) -> dict:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     Parameters
@@ -155,6 +157,9 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     cache
         A folder for a persistent cache of code lengths (``natlat_compress.cache``): jobs an earlier run computed
         are read, not run.
+    max_memory
+        Stop at once, before any work, if the plan's estimated peak memory (:func:`natlat_compress.memory.plan_bytes`)
+        exceeds this many bytes; by default the limit is what the machine has available.
     stream
         Read a CSV/TSV table in chunks of about this many bytes of the file and sum every code length over the chunks:
         a table larger than memory. Each chunk is coded on its own (the report's warnings say what this costs).
@@ -192,6 +197,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
     X = [frozenset([f]) for f in names]
     candidates = [main, *baselines(names)]
+    check_fits(plan_bytes(len(names), len(coders), 1 + bootstrap), f"scoring {len(names):,} features",
+               "choose fewer --features, coders or --bootstrap resamples (or raise --max-memory)", max_memory)
 
     # Every term, recorded by running the estimators once without numbers.
     recorder = cond.Recorder()
