@@ -7,7 +7,7 @@ non-zero exit, with no traceback.
 from __future__ import annotations
 
 import functools
-import re
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -17,31 +17,73 @@ import click
 from . import __version__, api
 from .bench import MIN_RUN_SECONDS
 from .coders import FAMILIES, get_coder, is_available
+from .engine import default_jobs
 from .errors import NatlatError
+from .memory import check_fits
+from .output import STDOUT, check_output, write_atomic
+from .params import SEED, ByteSize, CoderSpec, OutputPath, parse_size
 from .plots import check_plot_path
 from .progress import Progress
-from .report import FORMATS, plan_line, render, render_rows, score_text, write_atomic
+from .report import FORMATS, plan_line, render, render_rows, score_text
+from .signals import Interrupted, handle_signals, restore
 
 __all__ = ["cli", "main"]
 
 
 class NatlatGroup(click.Group):
-    """A group whose errors are one line: ``Error: ...``, exit 1 (bad input) or 2 (bad usage)."""
+    """A group whose errors are one line: ``Error: ...``, exit 1 (bad input), 2 (bad usage), 128 + N (signal N:
+    130 for Ctrl-C, 143 for SIGTERM) or 70 (a bug: an exception nobody expected; ``NATLAT_DEBUG=1`` shows its
+    traceback)."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            try:
-                result = super().main(args, prog_name or "natlat", complete_var, standalone_mode=False, **extra)
-            except click.UsageError as exc:
-                _fail(_usage_message(exc), 2)
-            except click.ClickException as exc:
-                _fail(exc.format_message(), exc.exit_code)
-            except NatlatError as exc:
-                _fail(str(exc), 1)
-            except (click.Abort, KeyboardInterrupt):
-                _fail("interrupted", 130)
+        previous = handle_signals()
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                result = self._run(args, prog_name, complete_var, **extra)
+        finally:
+            restore(previous)
         sys.exit(result if isinstance(result, int) else 0)
+
+    def _run(self, args, prog_name, complete_var, **extra):
+        try:
+            return super().main(args, prog_name or "natlat", complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            _fail(_usage_message(exc), 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except NatlatError as exc:
+            _fail(str(exc), 1)
+        except Interrupted as exc:
+            _fail(f"interrupted by {signal_name(exc.signum)}", 128 + exc.signum)
+        except (click.Abort, KeyboardInterrupt):
+            _fail("interrupted", 130)
+        except BrokenPipeError:  # the reader of our output went away (`natlat ... | head`): nothing left to say
+            _silence_stdout()
+            sys.exit(141)
+        except MemoryError:
+            _fail("out of memory: use fewer --jobs, fewer coders or columns, or --stream for a large table", 1)
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            _fail(f"{exc.strerror or exc}{where}", 1)
+        except Exception as exc:  # a bug; still one line, and a status that says so
+            if os.environ.get("NATLAT_DEBUG"):
+                raise
+            _fail(f"internal error (please report it; NATLAT_DEBUG=1 shows where): {type(exc).__name__}: {exc}",
+                  70)
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
+
+
+def _silence_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _fail(message: str, code: int):
@@ -67,16 +109,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def output_options(command):
-    """``--format table|json|csv`` and ``-o/--output FILE`` (written atomically), shared by every command."""
+    """``--format table|json|csv`` and ``-o/--output FILE`` (written atomically; ``-`` is standard output), shared by
+    every command. Every :class:`OutputPath` of the command is checked before the work starts (see
+    :func:`check_outputs`)."""
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                   help="Output format.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                  help="Write the output to FILE (atomically) instead of standard output.")
+    @click.option("-o", "--output", type=OutputPath(allow_dash=True),
+                  help="Write the output to FILE (atomically; never onto an input) instead of standard output.")
     @functools.wraps(command)
     def wrapper(*args, fmt, output, **kwargs):
+        check_outputs(click.get_current_context())
         text = command(*args, fmt=fmt, **kwargs)
-        if output:
+        if output and output != STDOUT:
             write_atomic(output, text + "\n")
         else:
             click.echo(text)
@@ -84,32 +129,42 @@ def output_options(command):
     return wrapper
 
 
-class ByteSize(click.ParamType):
-    """A size in bytes: a whole number, optionally with kB, MB or GB (powers of 1000)."""
+def check_outputs(ctx: click.Context) -> None:
+    """Refuse, before any work, an output (a parameter of type :class:`OutputPath`) that cannot be written, that is
+    one of the command's inputs (its other path parameters: same path, symlink, hard link, or inside an input folder),
+    or that another output of the same run also names."""
+    inputs, outputs = [], []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or not isinstance(param.type, click.Path):
+            continue
+        values = [value] if isinstance(value, (str, os.PathLike)) else list(value)
+        if isinstance(param.type, OutputPath):
+            outputs += [(param.opts[-1], v) for v in values if str(v) != STDOUT]
+        else:
+            inputs += [v for v in values if os.path.exists(v)]
+    written = {}
+    for option, path in outputs:
+        target = check_output(path, inputs, option)
+        if target is not None and target in written:
+            raise NatlatError(f"{option} {path} and {written[target][0]} {written[target][1]} name the same file")
+        written[target] = (option, path)
 
-    name = "size"
-    UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
 
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        number, unit = re.fullmatch(r"\s*([0-9.]*)\s*([a-zA-Z]*)\s*", str(value)).groups()
-        try:
-            size = int(float(number) * self.UNITS[unit.lower()])
-        except (ValueError, KeyError):
-            self.fail(f"{value!r} is not a size; valid: a whole number of bytes or one with kB, MB, GB (64MB)", param,
-                      ctx)
-        if size < 1:
-            self.fail(f"{value!r}: the size must be positive", param, ctx)
-        return size
+# Domains of options whose upper end protects the machine: beyond them a run forks, allocates or loops without use.
+MAX_JOBS = 4 * default_jobs()
+MAX_REPLICATES = 10_000
+MAX_SYNTH_ROWS = 10**8
+MIN_STREAM_BYTES = 100_000  # smaller chunks are not meant (a bare `--stream 64` is 64 bytes)
 
 
 def _coders_option(multiple=True):
     if multiple:
-        return click.option("--coder", "coders", multiple=True, help="Coder spec (see `natlat coders`); repeat for "
-                            "several. Default: model for tables, zstd:19 for texts.")
-    return click.option("--coder", "coder", default="zstd:19", show_default=True,
-                        help="Coder spec (see `natlat coders`).")
+        return click.option("--coder", "coders", multiple=True, type=CoderSpec(),
+                            help="Coder spec (see `natlat coders`); repeat for several. Default: model for tables, "
+                            "zstd:19 for texts.")
+    return click.option("--coder", "coder", default="zstd:19", show_default=True, type=CoderSpec(reads="bytes"),
+                        help="Byte coder spec (see `natlat coders`).")
 
 
 @click.group(cls=NatlatGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,14 +208,15 @@ def bits_command(file, given, coder, fmt):
 @cli.command("axioms")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_coders_option(multiple=False)
-@click.option("--sizes", help="Comma-separated sizes in bytes (default: 1 KiB x 4^k up to the file size).")
+@click.option("--sizes", help="Comma-separated sizes, bytes or with units (1KiB,64kB; default: 1 KiB x 4^k up to "
+              "the file size).")
 @output_options
 def axioms_command(file, coder, sizes, fmt):
     """How far a coder is from a normal compressor on FILE at several sizes (bits; see `natlat_compress.axioms`)."""
     try:
-        chosen = [int(s) for s in sizes.split(",")] if sizes else None
-    except ValueError:
-        raise NatlatError(f"--sizes takes whole numbers separated by commas; got {sizes!r}") from None
+        chosen = [parse_size(s) for s in sizes.split(",")] if sizes is not None else None
+    except ValueError as exc:
+        raise NatlatError(f"--sizes takes sizes separated by commas: {exc}") from None
     result = api.axioms(file, coder=coder, sizes=chosen)
     return render(result, fmt, rows=result.rows())
 
@@ -189,7 +245,7 @@ def latent_options(command):
         click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated)."),
         click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN."),
         click.option("--field", help="JSONL: the field holding each object's text (default 'text')."),
-        click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores)."),
+        click.option("--jobs", type=click.IntRange(1, MAX_JOBS), help="Worker processes (default: all cores)."),
         click.option("-s", "--silent", is_flag=True, help="No plan line and no progress bar on stderr."),
     ]):
         command = option(command)
@@ -201,20 +257,21 @@ def latent_options(command):
 @latent_options
 @click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b for tables, a file for texts.")
 @_coders_option()
-@click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0),
+@click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
               help="Tables: replicates of the permutation null for mediation.")
-@click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0),
+@click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
               help="Tables: bootstrap resamples of rows for 95% intervals.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the null and the bootstrap.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the null and the bootstrap.")
 @click.option("--scheduler", help="Run the work on a Dask cluster: tcp://HOST:PORT of its scheduler (the dask extra).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Keep code lengths in this folder; a rerun computes only what is new.")
-@click.option("--stream", type=ByteSize(), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
+@click.option("--stream", type=ByteSize(minimum=MIN_STREAM_BYTES), help="Read a CSV/TSV larger than memory in chunks of this size (e.g. "
               "64MB); code lengths are summed over chunks.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and its estimated time and memory; compute nothing.")
 @click.option("--max-time", type=click.FloatRange(0, min_open=True), metavar="SECONDS",
               help="Refuse a plan estimated to take longer than this.")
-@click.option("--max-memory", type=ByteSize(), help="Refuse a plan estimated to need more memory per process (e.g. 2GB).")
+@click.option("--max-memory", type=ByteSize(minimum=10**8), help="Refuse a plan estimated to need more memory per "
+              "process than this (e.g. 4GB); a plan over what the machine has available is always refused.")
 @click.option("--sample-features", type=click.IntRange(2), metavar="N",
               help="Per-feature redundancies of N features drawn at random (with --seed), with the mean's standard "
               "error: for corpora of many features.")
@@ -231,6 +288,10 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
     """
+    if stream is not None and corpus is not None and Path(corpus).is_file():
+        # A chunk is held as bytes, parsed cells and codes at once: about four times its size (at most the file).
+        check_fits(4 * min(stream, Path(corpus).stat().st_size), f"--stream {stream:,} bytes",
+                   "choose a smaller --stream", max_memory)
     second = None
     if against:
         second = against if Path(against).is_file() else against.split(",")
@@ -257,9 +318,9 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
 
 @cli.command("priors")
 @click.argument("corpus", type=click.Path())
-@click.option("--agent-a", required=True, help="Agent A's coder spec.")
+@click.option("--agent-a", required=True, type=CoderSpec(), help="Agent A's coder spec.")
 @click.option("--train-a", multiple=True, type=click.Path(), help="Agent A's training corpus (repeatable).")
-@click.option("--agent-b", required=True, help="Agent B's coder spec.")
+@click.option("--agent-b", required=True, type=CoderSpec(), help="Agent B's coder spec.")
 @click.option("--train-b", multiple=True, type=click.Path(), help="Agent B's training corpus (repeatable).")
 @latent_options
 @output_options
@@ -279,13 +340,13 @@ def priors_command(corpus, agent_a, train_a, agent_b, train_b, latent, latent_fi
 
 @cli.command("bench")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--coder", "coders", multiple=True, help="Coder spec, repeatable; a bare family with --levels expands. "
+@click.option("--coder", "coders", multiple=True, type=CoderSpec(reads="bytes"), help="Coder spec, repeatable; a bare family with --levels expands. "
               "Default: zlib, bz2, lzma, zstd, lz4, brotli and PPMd at several levels.")
 @click.option("--levels", help="A-B: every level from A to B for each family named without a level.")
-@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1), help="Timed runs (best is kept).")
-@click.option("--min-time", default=MIN_RUN_SECONDS, show_default=True, type=click.FloatRange(0, min_open=True),
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 1000), help="Timed runs (best is kept).")
+@click.option("--min-time", default=MIN_RUN_SECONDS, show_default=True, type=click.FloatRange(0, 3600, min_open=True),
               help="Seconds each timed run loops its calls for (1 times as zstd -b and lz4 -b do).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw speed against bits per byte here.")
+@click.option("--plot", "plot_path", type=OutputPath(), help="Draw speed against bits per byte here.")
 @click.option("-s", "--silent", is_flag=True, help="No progress bar on stderr.")
 @output_options
 def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, fmt):
@@ -304,8 +365,8 @@ def bench_command(paths, coders, levels, repeats, min_time, plot_path, silent, f
 
 @cli.command("synth")
 @click.argument("name")
-@click.option("--rows", default=20000, show_default=True, type=click.IntRange(1), help="Rows to draw.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the draw.")
+@click.option("--rows", default=20000, show_default=True, type=click.IntRange(1, MAX_SYNTH_ROWS), help="Rows to draw.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the draw.")
 @click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder for NAME.csv and NAME.truth.json.")
 @output_options

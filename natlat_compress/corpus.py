@@ -448,6 +448,8 @@ def read_table_chunks(path: str | os.PathLike, chunk_bytes: int,
     except OSError as exc:
         raise _read_error(path, exc) from None
     with handle:
+        # A chunk larger than the file is the file: read(n) would first allocate n bytes (`--stream 100GB`).
+        chunk_bytes = max(1, min(chunk_bytes, os.fstat(handle.fileno()).st_size))
         head = handle.readline().removeprefix(b"\xef\xbb\xbf")
         if not head.strip():
             raise CorpusError(f"{path} is empty")
@@ -700,8 +702,9 @@ def _split(data: bytes, split: str, stem: str) -> dict[str, bytes]:
         return {f"{stem}[{i}:{i + n}]": data[i:i + n] for i in range(0, len(data), n)}
     elif split.startswith("regex:"):
         try:
-            pattern = re.compile(split.partition(":")[2].encode("utf-8"))
-        except re.error as exc:
+            # surrogateescape: a pattern from a non-UTF-8 command line keeps its bytes
+            pattern = re.compile(split.partition(":")[2].encode("utf-8", "surrogateescape"))
+        except (re.error, OverflowError, RecursionError) as exc:
             raise CorpusError(f"--split {split!r}: bad regular expression: {exc}") from None
         parts = pattern.split(data)
         label = "part"
@@ -738,19 +741,36 @@ def load_texts(path: str | os.PathLike, split: str | None = None, field: str | N
 
 
 def _load_jsonl(path: Path, field_name: str) -> dict[str, bytes]:
+    """The ``field_name`` of every record of a JSONL file (UTF-8, one JSON object per ``\\n``-ended line).
+
+    A string value is its UTF-8 bytes; a lone surrogate written as ``\\udXXX`` keeps its code unit (surrogatepass), so
+    distinct strings stay distinct bytes. Any other value is its JSON text. Not UTF-8 (UTF-16, Latin-1), not JSON, or
+    nested too deeply to parse is a one-line error naming the line.
+    """
+    raw = read_input(path)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and b"\x00" in raw[:4]):
+        raise CorpusError(f"{path} looks like UTF-16 or UTF-32: JSONL must be UTF-8 (convert it, e.g. with iconv)")
     objects = {}
-    for number, line in enumerate(read_input(path).splitlines(), start=1):
+    # Lines end at b"\n" only: str.splitlines would also cut at U+2028 and other separators allowed inside JSON text.
+    for number, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{path}: line {number} is not UTF-8 (byte {exc.start + 1}): JSONL must be UTF-8") from None
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{path}: line {number} is not JSON: {exc.msg}") from None
+        except RecursionError:
+            raise CorpusError(f"{path}: line {number} is nested too deeply to read") from None
         if not isinstance(record, dict) or field_name not in record:
             raise CorpusError(f"{path}: line {number} has no field {field_name!r} (choose one with --field)")
         value = record[field_name]
-        objects[f"record {number}"] = (value if isinstance(value, str) else json.dumps(value)).encode(
-            "utf-8", "surrogateescape")
+        try:
+            text = value if isinstance(value, str) else json.dumps(value)
+        except (RecursionError, ValueError):
+            raise CorpusError(f"{path}: line {number}: the field {field_name!r} is nested too deeply") from None
+        objects[f"record {number}"] = text.encode("utf-8", "surrogatepass")
     return {k: v for k, v in objects.items() if v}
 
 

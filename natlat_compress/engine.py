@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -156,6 +157,13 @@ def _init_worker(corpus) -> None:
     _WORKER_CORPUS = corpus
 
 
+def _init_pool_worker(corpus) -> None:
+    from .signals import worker_signals
+
+    worker_signals()
+    _init_worker(corpus)
+
+
 def _corpus_for(variant: Variant | None, base=None):
     base = _WORKER_CORPUS if base is None else base
     if variant is None:
@@ -268,7 +276,7 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
         if corpus.kind == "table" and any(get_coder(unit[0]).reads == "bytes" and unit[1] is None for unit in units):
             corpus.prepare_serialization()  # forked workers share it
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_init_worker, initargs=(corpus,))
+                                       initializer=_init_pool_worker, initargs=(corpus,))
         try:
             futures = {executor.submit(_run_batch, batch): (batch, batch_sizes)
                        for batch, batch_sizes in _batches(units, sizes, jobs)}
@@ -276,12 +284,30 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
                 batch, batch_sizes = futures[future]
                 for unit, values, size in zip(batch, future.result(), batch_sizes):
                     record(unit, values, size)
+        except BaseException:
+            _stop_pool(executor)  # a signal or a failed job: do not wait for the other workers' jobs
+            raise
         finally:
             executor.shutdown(cancel_futures=True)
     if cache is not None and todo:
         cache.put_many({key: results[item] for item, key in _cache_keys(todo, corpus, cache).items()})
     return {key: sum(sign * results[(key[0], key[1], job)] for sign, job in parts)
             for key, parts in the_plan.recipe.items()}
+
+
+def _stop_pool(executor: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Stop every worker now: SIGTERM (a worker kills its ``cmd:`` programs and exits), then SIGKILL for any still
+    inside a long C call after ``grace`` seconds. ``shutdown`` alone would wait for the running jobs."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(deadline - time.monotonic(), 0))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def connect(scheduler: str):

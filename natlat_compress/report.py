@@ -9,33 +9,15 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
+
+from .output import write_atomic  # re-exported: where writers found it first
 
 __all__ = ["FORMATS", "render", "render_rows", "score_rows", "score_text", "priors_text", "write_atomic", "fmt_bits",
            "fmt_rate"]
 
 FORMATS = ("table", "json", "csv", "markdown")
-
-
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename: never half a file."""
-    path = Path(path)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        # mkstemp makes the file private (0600): give it the mode a plain open() would, or the one it replaces.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fmt_bits(value: float | None, digits: int = 0) -> str:

@@ -27,6 +27,7 @@ from .errors import CorpusError, NatlatError
 from .plots import check_plot_path, score_plot
 from .progress import reporter
 from .results import ScoreResult
+from .memory import available_bytes
 from .report import fmt_bytes, fmt_rate
 from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
                       text_latent)
@@ -552,7 +553,7 @@ def _sample_summary(redundancy: dict[str, list[float]], n_features: int) -> dict
 
 def _check_budget(cost: "costs.Estimate", max_time: float | None, max_memory: int | None, corpus, coders) -> None:
     """Refuse a plan over ``--max-time`` / ``--max-memory``, or one that would not fit in this machine's memory."""
-    machine = costs.machine_memory_bytes()
+    machine = available_bytes()
     over = []
     if max_time is not None and cost.estimated_seconds > max_time:
         over.append(f"about {cost.estimated_seconds:,.0f} s against --max-time {max_time:,.0f} s")
@@ -560,8 +561,8 @@ def _check_budget(cost: "costs.Estimate", max_time: float | None, max_memory: in
         over.append(f"about {fmt_bytes(cost.estimated_peak_memory_bytes)} per process against --max-memory "
                     f"{fmt_bytes(max_memory)}")
     if machine is not None and cost.estimated_total_memory_bytes > machine:
-        over.append(f"about {fmt_bytes(cost.estimated_total_memory_bytes)} in all, more than this machine's "
-                    f"{fmt_bytes(machine)}")
+        over.append(f"about {fmt_bytes(cost.estimated_total_memory_bytes)} in all, more than the "
+                    f"{fmt_bytes(machine)} this machine has available")
     if over:
         raise NatlatError(f"the plan ({cost.compressions:,} compressions) needs {' and '.join(over)}; try "
                           f"{costs.suggestions(corpus, coders)}")

@@ -52,6 +52,7 @@ LC_WARM_ITERATIONS = 2
 LC_BLOCK_GROWTH = 1.25
 NB_BLOCK_GROWTH = 1.05
 PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
+NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (16 MB): memory linear in rows and classes
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 
 
@@ -128,23 +129,41 @@ def _counts_by_block(block_of_row: np.ndarray, n_blocks: int, group: np.ndarray,
     return before.reshape(n_blocks, n_groups, k)
 
 
-def _nb_parts(target: np.ndarray, k: int):
+class _NaiveBayesParts:
     """The naive-Bayes log scores from the statistics of earlier blocks: the prior ``ln(n_a + ½)`` and, per given
-    column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)`` (each n × k). Logarithms are taken on the small
-    per-block tables, then gathered row by row."""
-    n = len(target)
-    starts = block_starts(n)
-    block = np.searchsorted(starts, np.arange(n), side="right") - 1
-    class_counts = _counts_by_block(block, len(starts), np.zeros(n, dtype=np.int64), 1, target, k)[:, 0, :]
-    prior = np.log(class_counts + 0.5)[block]
+    column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)``. Logarithms are taken on the small per-block
+    tables, then gathered for a range of rows: the scores are rows × classes, so they are made for ``chunks`` of at
+    most ``NB_SCORE_CELLS`` cells — a target with as many classes as rows (an id column) would otherwise need n²."""
 
-    def factor(column: tuple[np.ndarray, int]) -> np.ndarray:
+    def __init__(self, target: np.ndarray, k: int) -> None:
+        n = len(target)
+        self.target, self.k = target, k
+        starts = block_starts(n)
+        self.n_blocks = len(starts)
+        self.block = np.searchsorted(starts, np.arange(n), side="right") - 1
+        self.class_counts = _counts_by_block(self.block, self.n_blocks, np.zeros(n, dtype=np.int64), 1, target,
+                                             k)[:, 0, :]
+        self.log_prior = np.log(self.class_counts + 0.5)
+        step = max(1, NB_SCORE_CELLS // max(k, 1))
+        self.chunks = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+        self._tables: dict[int, tuple] = {}  # id(codes) -> (column, per-block log table): kept while chunks run
+
+    def prior(self, lo: int, hi: int) -> np.ndarray:
+        return self.log_prior[self.block[lo:hi]]
+
+    def factor(self, column: tuple[np.ndarray, int], lo: int, hi: int) -> np.ndarray:
         codes, kj = column
-        pairs = _counts_by_block(block, len(starts), codes, kj, target, k)
-        table = np.log(pairs + 0.5) - np.log(class_counts + kj / 2)[:, None, :]
-        return table[block, codes]
+        if id(codes) not in self._tables:
+            pairs = _counts_by_block(self.block, self.n_blocks, codes, kj, self.target, self.k)
+            table = np.log(pairs + 0.5) - np.log(self.class_counts + kj / 2)[:, None, :]
+            self._tables[id(codes)] = (column, table)
+        return self._tables[id(codes)][1][self.block[lo:hi], codes[lo:hi]]
 
-    return prior, factor
+    def scores(self, columns: Sequence[tuple[np.ndarray, int]], lo: int, hi: int) -> np.ndarray:
+        scores = self.prior(lo, hi)
+        for column in columns:
+            scores += self.factor(column, lo, hi)
+        return scores
 
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
@@ -155,11 +174,8 @@ def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
     """The naive-Bayes sequential code length of ``target`` given the columns ``given``, in bits."""
-    prior, factor = _nb_parts(target, k)
-    scores = prior.copy()
-    for column in given:
-        scores += factor(column)
-    return _nb_from_scores(scores, target)
+    parts = _NaiveBayesParts(target, k)
+    return sum(_nb_from_scores(parts.scores(given, lo, hi), target[lo:hi]) for lo, hi in parts.chunks)
 
 
 def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int], classes: np.ndarray,
@@ -456,8 +472,7 @@ class ModelCoder(Coder):
         mixture computes anyway). The class counts every pair of the set."""
         codes, k = table[target]
         union = list(dict.fromkeys(g for given in givens for g in given))
-        prior, factor = _nb_parts(codes, k)
-        full = None  # the scores over the whole union, summed once
+        parts = _NaiveBayesParts(codes, k)
         # In the mixture's class naive Bayes needs two given columns: with one it repeats the single-column KT.
         fewest = 2 if self.member == "mixture" else 1
         dependence: dict[tuple[str, str], float] = {}  # per pair of given columns, computed when first asked
@@ -469,27 +484,44 @@ class ModelCoder(Coder):
                 dependence[first, second] = cmi if rows * cmi > df / 2 * math.log(rows) else 0.0
             return dependence[first, second]
 
-        pair_factors: dict[tuple[str, str], np.ndarray] = {}  # −f_i − f_j + f_ij, per merged pair
-        results = []
+        # Which pair each set merges (from the columns alone), then the code lengths summed over chunks of rows.
+        pairs = []
         for given in givens:
-            scores = None
-            if len(given) >= max(fewest, len(union) - 1):
-                if full is None:
-                    full = prior.copy()
-                    for g in union:
-                        full += factor(table[g])
-                left_out = set(union) - set(given)
-                scores = full - factor(table[left_out.pop()]) if left_out else full
-            elif len(given) >= fewest:
-                scores = prior.copy()
-                for g in given:
-                    scores += factor(table[g])
+            names = None
+            if self.member != "nb" and len(given) >= 3:
+                candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]
+                names = best_pair(sorted(candidates, key=union.index), pair_given)
+            pairs.append(names)
+        merged = {names: merge_pair([table[names[0]], table[names[1]]], (0, 1))[0]
+                  for names in set(pairs) if names is not None}
+        nb_total, pair_total = [0.0] * len(givens), [0.0] * len(givens)
+        for lo, hi in parts.chunks:
+            full = None  # the scores over the whole union, summed once per chunk
+            pair_factors: dict[tuple[str, str], np.ndarray] = {}  # −f_i − f_j + f_ij, per merged pair
+            for i, (given, names) in enumerate(zip(givens, pairs)):
+                if len(given) >= max(fewest, len(union) - 1):
+                    if full is None:
+                        full = parts.scores([table[g] for g in union], lo, hi)
+                    left_out = set(union) - set(given)
+                    scores = full - parts.factor(table[left_out.pop()], lo, hi) if left_out else full
+                elif len(given) >= fewest:
+                    scores = parts.scores([table[g] for g in given], lo, hi)
+                else:
+                    continue
+                nb_total[i] += _nb_from_scores(scores, codes[lo:hi])
+                if names is not None:
+                    if names not in pair_factors:
+                        pair_factors[names] = (parts.factor(merged[names], lo, hi)
+                                               - parts.factor(table[names[0]], lo, hi)
+                                               - parts.factor(table[names[1]], lo, hi))
+                    pair_total[i] += _nb_from_scores(scores + pair_factors[names], codes[lo:hi])
+        results = []
+        for i, (given, names) in enumerate(zip(givens, pairs)):
+            with_nb = len(given) >= fewest
             if self.member == "nb":
-                results.append(_nb_from_scores(scores, codes) if scores is not None else self._kt(table, target, ()))
+                results.append(nb_total[i] if with_nb else self._kt(table, target, ()))
                 continue
-            extra, extra_class = [], 0
-            if scores is not None:
-                extra, extra_class = [_nb_from_scores(scores, codes)], 1
+            extra, extra_class = ([nb_total[i]], 1) if with_nb else ([], 0)
             if any(g in table.numeric for g in given):  # numeric given columns: class-conditional Gaussians too
                 from .numeric import MAX_GAUSSIAN_CLASSES, gaussian_class_bits
 
@@ -498,12 +530,7 @@ class ModelCoder(Coder):
                 extra_class += 1
             if len(given) >= 3:
                 extra_class += len(given) * (len(given) - 1) // 2
-                candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]
-                names = best_pair(sorted(candidates, key=union.index), pair_given)
                 if names is not None:
-                    if names not in pair_factors:
-                        merged = merge_pair([table[names[0]], table[names[1]]], (0, 1))[0]
-                        pair_factors[names] = factor(merged) - factor(table[names[0]]) - factor(table[names[1]])
-                    extra.append(_nb_from_scores(scores + pair_factors[names], codes))
+                    extra.append(pair_total[i])
             results.append(self._mix(table, target, given, extra, extra_class))
         return results

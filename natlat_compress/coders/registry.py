@@ -2,7 +2,8 @@
 
 A spec is ``FAMILY[:ARGS]``: ``zlib:9``, ``bz2:9``, ``lzma:9e``, ``zstd:19``, ``zstd:-5``, ``zstd:19:long``, ``lz4``,
 ``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``cmd:xz -9e -c``, and the model coders ``model``, ``model:kt``,
-``model:nb`` (which read symbol tables). A family without arguments takes its default level.
+``model:nb`` (which read symbol tables). A family without arguments takes its default level; a spec with an empty
+part (``zstd:``, ``lz4:hc:``) is refused, never completed silently.
 """
 
 from __future__ import annotations
@@ -151,6 +152,10 @@ def get_coder(spec: str) -> Coder:
     if family is None:
         valid = ", ".join(f.syntax for f in FAMILIES.values())
         raise SpecError(f"unknown coder {spec!r}; valid specs: {valid}")
+    if name.lower() != "cmd" and ":" in spec and "" in [part.strip() for part in args.split(":")]:
+        # A spec is complete or refused: 'zstd:' silently meaning zstd:3 would run a coder nobody asked for.
+        raise SpecError(f"the coder spec {spec!r} has an empty part; valid: {family.syntax}, or {family.name} alone "
+                        f"for {family.default_spec}")
     if not is_available(family):
         raise MissingExtraError(
             f"the coder {spec!r} needs the Python package '{family.requires}': "
