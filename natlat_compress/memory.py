@@ -14,7 +14,6 @@ from .errors import NatlatError
 
 __all__ = ["available_bytes", "check_fits"]
 
-BASE_BYTES = 100 * 10**6  # the interpreter, numpy and the libraries, before any data
 
 
 def _read_int(path: str) -> int | None:
