@@ -6,6 +6,8 @@ import json
 import os
 import sqlite3
 
+import time
+
 import numpy as np
 import pytest
 
@@ -209,7 +211,12 @@ def test_naive_bayes_in_row_chunks_is_the_same_code_length(monkeypatch):
     assert models.nb_bits(target, 40, given) == pytest.approx(whole, rel=1e-12)
 
 
-def test_a_plan_too_big_for_max_memory_stops_at_once():
-    line = assert_one_line_error(run("score", TABULAR / "soybean.csv", "--latent", "class", "--max-memory", "100MB",
-                                     expect=None))
+def test_a_plan_too_big_for_max_memory_stops_at_once(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 4, (300_000, 12))
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{j}" for j in range(12)) + "\n" + "\n".join(",".join(map(str, r)) for r in rows.tolist()))
+    started = time.monotonic()
+    line = assert_one_line_error(run("score", path, "--latent", "c0", "--max-memory", "100MB", expect=None))
     assert "--max-memory" in line and "fewer --features" in line
+    assert time.monotonic() - started < 60  # refused from the plan, not after the work
