@@ -342,15 +342,12 @@ def gaussian_class_bits(table, target: str, given: Sequence[str]) -> float:
     ``ν_n − d + 1`` degrees of freedom (prior μ0 = 0, κ0 = 1, ν0 = d + 2, Ψ0 = I; Murphy 2007, §9). It is what
     describes a Gaussian mixture with a discrete latent (QDA). Statistics of earlier blocks only (refreshed at block
     starts, blocks 5 % longer than the rows before them), so the code is sequential. In bits."""
-    from .models import _nb_from_scores, _nb_parts
+    from .models import _nb_from_scores, _NaiveBayesParts
 
     codes, k = table[target]
     numeric_given = [g for g in given if g in table.numeric]
-    prior, factor = _nb_parts(codes, k)
-    scores = prior.copy()
-    for g in given:
-        if g not in table.numeric:
-            scores += factor(table[g])
+    # k is at most MAX_GAUSSIAN_CLASSES: the rows × classes scores are small enough to make at once
+    scores = _NaiveBayesParts(codes, k).scores([table[g] for g in given if g not in table.numeric], 0, len(codes))
     x = np.column_stack([_numeric_regressors(table.numeric[g], False)[0] for g in numeric_given])
     scores += class_gaussian_log_likelihood(x, codes, k)
     return _nb_from_scores(scores, codes)
