@@ -278,7 +278,7 @@ def _regressors(column: NumericColumn, scores: bool) -> list[np.ndarray]:
 def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
     """``C(target | given)`` in bits for a numeric target: the missing indicators, then the mixture (module docstring)
     over the present values. ``table`` is a :class:`~natlat_compress.coders.models.SymbolColumns`."""
-    from .models import _context, _mixture, kt_bits
+    from .models import _compact, _context, _mixture, kt_bits
 
     key = ("numeric", target, frozenset(given))
     if key in table.cache:
@@ -301,7 +301,9 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
     marginal_rows = cached("t", lambda: student_t_cell_bits(y, delta))
     members = [float(marginal_rows.sum())]
     grid = cached("grid", lambda: np.rint(y / delta).astype(np.int64))
-    members += [cached(("hist", m), lambda m=m: histogram_bits(grid, m)) for m in HISTOGRAM_BINS]
+    layouts = [cached(("layout", m), lambda m=m: histogram_layout(grid, m)) for m in HISTOGRAM_BINS]
+    members += [cached(("histogram", m), lambda c=c, k=k, f=f: f + kt_bits(c, k))
+                for m, (c, k, f) in zip(HISTOGRAM_BINS, layouts)]
     class_size = 1 + len(HISTOGRAM_BINS)
     if given:
         fallback = marginal_rows
@@ -325,6 +327,7 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
             columns = [np.ones(n), *(c for block in indicators for c in block.T),
                        *(x[present] for g in numeric_given for x in _numeric_regressors(table.numeric[g], scores))]
             members.append(regression_bits(y, np.column_stack(columns), delta, fallback))
+        # Student-t per cell, regression per cell, the two regressions, histograms given each numeric column.
         class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
         # The histogram's context: the categorical given columns and the numeric one whose bins predict best.
         target_bins = np.searchsorted(np.unique(np.quantile(y, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS,
@@ -334,17 +337,10 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
         context_columns = [table[g] for g in categorical_given] + ([table[best]] if best else [])
         context, size = _context(context_columns, table.n)
         context, size = _compact(context[present])
-        for m in HISTOGRAM_BINS:
-            codes, k, fixed = cached(("layout", m), lambda m=m: histogram_layout(grid, m))
-            members.append(fixed + kt_bits(codes, k, context, size))
+        members += [fixed + kt_bits(codes, k, context, size) for codes, k, fixed in layouts]
     bits += _mixture(members, class_size)
     table.cache[key] = bits
     return bits
-
-
-def _compact(values: np.ndarray) -> tuple[np.ndarray, int]:
-    uniques, inverse = np.unique(values, return_inverse=True)
-    return inverse.astype(np.int64).ravel(), len(uniques)
 
 
 def gaussian_class_bits(table, target: str, given: Sequence[str]) -> float:
