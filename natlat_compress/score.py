@@ -198,7 +198,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     names = choose_features(corpus, features, used if corpus.kind == "table" else frozenset(), main.atoms)
     columns = None
     if corpus.kind == "table":
-        columns = [c for c in corpus.kinds() if c["name"] in used or c["name"] in names]
+        columns = corpus.kinds()
         corpus = corpus.leading(sorted(used), names)  # latents first, as the engine serialises them
     X = [frozenset([f]) for f in names]
     candidates = [main, *baselines(names)]
@@ -227,7 +227,8 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
     term_cache = TermCache(cache) if cache is not None else None
     try:
-        reach_warnings = _reach_warnings(the_plan, corpus, run_specs) + _numeric_warnings(columns, run_specs)
+        scored = [c for c in columns or [] if c["name"] in used or c["name"] in names]
+        reach_warnings = _reach_warnings(the_plan, corpus, run_specs) + _numeric_warnings(scored, run_specs)
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                      f"model available" for spec, run in runs.items() if run != spec]
         for message in fallbacks:
@@ -310,7 +311,7 @@ def score(corpus: Any = None, latent: Any = None, *, coders: Sequence[str] | Non
         "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": n, "features": names,
                    "example": example} | ({"stream": streamed} if streamed else {})
                   | ({"columns": columns} if columns is not None else {}),
-        **_precision_notes(columns, main.atoms),
+        **_precision_notes(scored, main.atoms),
         "latent": main.describe(),
         "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
                  "seed": seed},

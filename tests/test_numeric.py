@@ -303,3 +303,13 @@ def test_real_numeric_tables(name, latent, numeric):
     # mediation error is large and positive, and the report says it is precision-free.
     assert result["mediation_error"] > 0 and "mediation_error" in report["precision"]["precision_free"]
     assert get_coder("model").reads == "symbols"
+
+
+def test_the_cache_tells_a_numeric_column_from_a_categorical_one(tmp_path):
+    path = TABULAR / "credit-g.csv"
+    first = score(path, "class", features=["age", "duration"], null=0, jobs=1, cache=tmp_path)["results"][0]
+    again = score(path, "class", features=["age", "duration"], null=0, jobs=1, cache=tmp_path,
+                  categorical=["age"])["results"][0]
+    assert first["features_bits"] != again["features_bits"]
+    report = score(path, "class", features=["age", "duration"], null=0, jobs=1)
+    assert len(report["corpus"]["columns"]) == 21  # every column of the table, scored or not
