@@ -9,6 +9,7 @@ benchmarks/RESULTS.md.
     python benchmarks/accuracy.py                 # the full run (several minutes)
     python benchmarks/accuracy.py --quick         # model coders only, one seed
     python benchmarks/accuracy.py --numeric       # the numeric sources (real-valued and mixed tables) only
+    python benchmarks/accuracy.py --numeric-speed # time of `model` on 100,000 rows x 20 numeric columns
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def main() -> None:
     update_section("accuracy", "## Accuracy against exact truth\n\n" + "\n".join(lines))
 
 
-if __name__ == "__main__" and "--numeric" not in sys.argv:
+if __name__ == "__main__" and not {"--numeric", "--numeric-speed"} & set(sys.argv):
     main()
 
 
@@ -192,5 +193,38 @@ def numeric_main(sizes=(2000, 20000), seeds=(0, 1)) -> None:
     update_section("accuracy-numeric", "## Accuracy on numeric and mixed tables\n\n" + "\n".join(lines))
 
 
+def numeric_speed(rows: int = 100_000, columns: int = 20) -> None:
+    """`model` on a table of ``rows`` × ``columns`` numeric columns (a Gaussian latent L and noisy linear readings, 3
+    decimals), every default but the null (0) and the null's default (10): wall-clock and CPU seconds (this process
+    and its workers), peak memory of this process."""
+    import resource
+
+    from natlat_compress.corpus import table_from_columns
+
+    rng = np.random.default_rng(5)
+    latent = rng.normal(size=rows)
+    values = [latent] + [latent * rng.uniform(0.5, 1.5) + rng.uniform(0.3, 2) * rng.normal(size=rows)
+                         for _ in range(columns - 1)]
+    names = ["L"] + [f"x{i}" for i in range(1, columns)]
+    table = table_from_columns({n: np.char.mod("%.3f", v) for n, v in zip(names, values)}, "speed")
+    lines = [f"Measured {machine()} by `python benchmarks/accuracy.py --numeric-speed` ({rows:,} rows × {columns} "
+             "numeric columns, latent L numeric, `--coder model`, all cores). CPU is user + system time of this "
+             "process and its workers: on a machine shared with other jobs the wall clock runs longer than on an idle "
+             "one, the CPU time does not.", "", "| null replicates | wall s | CPU s | peak RSS MB |", "|---:|---:|---:|---:|"]
+    for null in (0, 10):
+        before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        started = time.time()
+        score(table, "L", null=null)
+        wall = time.time() - started
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        lines.append(f"| {null} | {wall:.1f} | {cpu:.1f} | {peak:.0f} |")
+        print(lines[-1], flush=True)
+    update_section("numeric-speed", "## Numeric tables: time of `model`\n\n" + "\n".join(lines))
+
+
 if __name__ == "__main__" and "--numeric" in sys.argv:
     numeric_main()
+if __name__ == "__main__" and "--numeric-speed" in sys.argv:
+    numeric_speed()

@@ -11,6 +11,13 @@ arguments named as its options, returning an object that is its JSON report:
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# The work is spread over processes (engine); a BLAS pool in each on top of that only contends for the same cores:
+# on the small matrices of the model coders it doubled their CPU time (measured, 20,000 x 20 numeric table).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_variable, "1")
+
 from .api import axioms, bench, bits, conditional_bits, ncd, priors, score, synth
 from .coders import Coder, get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, load_table, load_texts, table_from_columns

@@ -109,6 +109,8 @@ class TermCache:
                 column = corpus.columns[atom]
                 h.update(b"\x00".join(column.categories))
                 h.update(column.codes.astype("<i4").tobytes())
+                if column.kind == "numeric":  # model coders code it as real values at its precision
+                    h.update(f"numeric {column.precision!r}".encode())
             else:
                 h.update(corpus.objects[atom] if atom in corpus.objects else corpus.extra[atom])
             self._atom_digests[key] = (corpus, h.hexdigest())  # the corpus is kept so its id stays its own

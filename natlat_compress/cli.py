@@ -374,7 +374,7 @@ def synth_command(name, rows, seed, out_dir, fmt):
     """Draw a latent-class source NAME and write its table and the exact truth of every quantity `score` reports.
 
     Sources: noisy_copies, direct_dependence, one_feature_latent, unequal_noise, dirichlet_emissions,
-    deterministic_latent.
+    deterministic_latent; numeric: gaussian_readings, gaussian_skewed, gaussian_mixture, mixed_table.
     """
     result = api.synth(name, rows=rows, seed=seed, out=out_dir)
     return render(result, fmt, rows=result.rows())

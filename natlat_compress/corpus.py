@@ -88,6 +88,16 @@ class Column:
         """How many rows are missing (numeric columns; a categorical column keeps ``?`` as a category of its own)."""
         return 0 if self.values is None else int(np.isnan(self.values)[self.codes].sum())
 
+    def groups(self) -> tuple[np.ndarray, int]:
+        """Codes that group equal values, and how many there can be: the categories, or for a numeric column its
+        quantile bins (the permutation null shuffles within them: features shuffled within a bin are independent of
+        each other and of the exact value given it, so the null's mediation error is still exactly 0)."""
+        if self.values is None:
+            return self.codes, self.cardinality
+        from .coders.numeric import NumericColumn
+
+        return NumericColumn(self.row_values(), self.precision).bins()
+
     def as_numeric(self, name: str = "") -> "Column":
         """This column read as numbers (an error naming a cell that is not a number)."""
         if self.values is not None:

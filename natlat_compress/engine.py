@@ -66,8 +66,8 @@ class Variant:
             return corpus.take(rng.integers(0, corpus.n_items, corpus.n_items))
         group = np.zeros(corpus.n_items, dtype=np.int64)
         for atom in self.latent:  # the latent's joint value as one group code
-            column = corpus.columns[atom]
-            group = group * column.cardinality + column.codes
+            codes, size = corpus.columns[atom].groups()  # (a numeric latent's quantile bins)
+            group = group * size + codes
         group = np.unique(group, return_inverse=True)[1].ravel().astype(np.float64)  # 0..G-1, exact as floats
         in_group_order = np.argsort(group, kind="stable")
         shuffled = {}

@@ -389,7 +389,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     lead = [*sorted(main.atoms), *sorted(used - main.atoms - set(names))]
     columns = None
     if corpus.kind == "table":
-        columns = [c for c in corpus.kinds() if c["name"] in used or c["name"] in names]
+        columns = corpus.kinds()
         corpus = corpus.leading(lead, names)
     X = cond.Features([f] for f in names)
     candidates = [main, *baselines(names)]
@@ -431,7 +431,8 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         if dry_run:
             return _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variants, boot_variants, seed,
                                    example)
-        reach_warnings = _reach_warnings(the_plan, corpus, run_specs) + _numeric_warnings(columns, run_specs)
+        scored = [c for c in columns or [] if c["name"] in used or c["name"] in names]
+        reach_warnings = _reach_warnings(the_plan, corpus, run_specs) + _numeric_warnings(scored, run_specs)
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                      f"model available" for spec, run in runs.items() if run != spec]
         for message in fallbacks:
@@ -514,7 +515,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         "corpus": {"kind": corpus.kind, "source": corpus.source, "n_items": n, "features": names,
                    "example": example} | ({"stream": streamed} if streamed else {})
                   | ({"columns": columns} if columns is not None else {}),
-        **_precision_notes(columns, main.atoms),
+        **_precision_notes(scored, main.atoms),
         "latent": main.describe(),
         "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
                  "seed": seed, "estimate": cost.to_dict()}
