@@ -62,3 +62,17 @@ def test_an_empty_table_costs_nothing(spec):
     coder = get_coder(spec)
     assert coder.symbol_bits(empty, ["a"]) == 0.0
     assert coder.symbol_bits(empty, ["a"], ["b"]) == 0.0
+
+
+def test_model_coders_refuse_bytes():
+    with pytest.raises(NotImplementedError, match="model coders code symbol tables, not bytes"):
+        get_coder("model").compress(b"bytes")
+
+
+@pytest.mark.parametrize("member, spec", [("mixture", "model"), ("kt", "model:kt"), ("nb", "model:nb")])
+def test_model_coder_specs(member, spec):
+    from natlat_compress.coders.models import ModelCoder
+
+    coder = ModelCoder(member)
+    assert (coder.spec, coder.member, coder.reach) == (spec, member, None)
+    assert get_coder(spec).spec == spec
