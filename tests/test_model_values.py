@@ -76,3 +76,4 @@ def test_model_coder_specs(member, spec):
     coder = ModelCoder(member)
     assert (coder.spec, coder.member, coder.reach) == (spec, member, None)
     assert get_coder(spec).spec == spec
+    assert ModelCoder().spec == "model" and ModelCoder().member == "mixture"  # the default member
