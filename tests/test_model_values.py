@@ -97,3 +97,16 @@ def test_pinned_row_bits_after_where_latent_class_members_weigh(source, train_ro
     rows = SymbolColumns({c: (table[c][0][train_rows:train_rows + 4], table[c][1]) for c in columns})
     per_row = get_coder("model").row_bits_after(train, rows, columns)
     np.testing.assert_allclose(per_row, LATENT_CLASS_ROW_BITS[source, train_rows, n_columns], rtol=0, atol=1e-9)
+
+
+def test_block_starts_are_row_indices_growing_by_five_percent():
+    from natlat_compress.coders.models import NB_BLOCK_GROWTH, block_starts
+
+    assert block_starts(0).tolist() == [] and block_starts(1).tolist() == [0]
+    assert block_starts(21).tolist() == list(range(21))  # every row its own block while 5 % of s is under one row
+    for n in (1, 2, 20, 21, 22, 100, 1000):
+        starts = block_starts(n)
+        assert starts[0] == 0 and starts[-1] < n and (np.diff(starts) >= 1).all()
+        expected = [max(s + 1, int(np.ceil(s * NB_BLOCK_GROWTH))) for s in starts[:-1]]
+        assert starts[1:].tolist() == expected
+        assert max(starts[-1] + 1, int(np.ceil(starts[-1] * NB_BLOCK_GROWTH))) >= n  # the last block reaches the end
