@@ -81,3 +81,51 @@ def test_tiny_mixtures_against_the_joint_cells(m_bits, eps_log2):
                              "redundancy": 0.0}
     assert (t["m_bits"], t["eps_log2"], t["latent_distance"]) == (m_bits, eps_log2, m_bits)
 
+
+
+def split_rows(tmp_path, source, parts):
+    lines = source.read_text().splitlines()
+    header, rows, paths, start = lines[0], lines[1:], {}, 0
+    for name, count in parts:
+        paths[name] = tmp_path / f"{name}.csv"
+        paths[name].write_text("\n".join([header] + rows[start:start + count]) + "\n")
+        start += count
+    return paths
+
+
+def test_compiler_bound_of_an_untrained_model_agent_is_the_training_corpus_code(tmp_path, data_dir):
+    """Agent A has no training: describing B's training corpus costs A the plain code length of that corpus; B pays
+    nothing for A's (none)."""
+    from natlat_compress.coders import get_coder
+    from natlat_compress.corpus import load_table
+
+    p = split_rows(tmp_path, TABULAR / "house-votes-84.csv", [("T", 40), ("train", 60)])
+    report = compare_priors(p["T"], AgentSpec("model:kt"), AgentSpec("model:kt", (str(p["train"]),)))
+    training = load_table(p["train"]).symbols()
+    columns = list(training.columns)
+    compiler = report["compiler_bound"]
+    assert compiler["a_describes_b"]["bits"] == pytest.approx(get_coder("model:kt").symbol_bits(training, columns))
+    assert compiler["b_describes_a"]["bits"] == 0.0
+    assert set(compiler["a_describes_b"]) == set(compiler["b_describes_a"]) == {"bits", "what"}
+    assert report["agents"]["a"]["spec"].startswith("agent:A") and report["agents"]["b"]["spec"].startswith("agent:B")
+
+
+def test_compiler_bound_of_byte_agents_trained_on_directories(tmp_path, data_dir):
+    """Texts: a training directory is every file in it; agent A pays ``C(D_B | D_A)`` for B's training corpus."""
+    from natlat_compress.coders import get_coder
+
+    from .conftest import CANTERBURY
+
+    corpus, first, second = tmp_path / "corpus", tmp_path / "first", tmp_path / "second"
+    for folder in (corpus, first, second):
+        folder.mkdir()
+    (corpus / "a.txt").write_bytes((CANTERBURY / "alice29.txt").read_bytes()[:3000])
+    (first / "b.txt").write_bytes((CANTERBURY / "asyoulik.txt").read_bytes()[:4000])
+    (second / "c.txt").write_bytes((CANTERBURY / "lcet10.txt").read_bytes()[:5000])
+    report = compare_priors(corpus, AgentSpec("zstd:3", (str(first),)), AgentSpec("zstd:3", (str(second),)))
+    zstd = get_coder("zstd:3")
+    compiler = report["compiler_bound"]
+    assert compiler["a_describes_b"]["bits"] == zstd.conditional_bits((second / "c.txt").read_bytes(),
+                                                                      (first / "b.txt").read_bytes())
+    assert compiler["b_describes_a"]["bits"] == zstd.conditional_bits((first / "b.txt").read_bytes(),
+                                                                      (second / "c.txt").read_bytes())
