@@ -110,3 +110,14 @@ def test_block_starts_are_row_indices_growing_by_five_percent():
         expected = [max(s + 1, int(np.ceil(s * NB_BLOCK_GROWTH))) for s in starts[:-1]]
         assert starts[1:].tolist() == expected
         assert max(starts[-1] + 1, int(np.ceil(starts[-1] * NB_BLOCK_GROWTH))) >= n  # the last block reaches the end
+
+
+def test_pair_dependence_is_measured_while_the_merged_alphabet_fits_the_rows():
+    """Two binary copies on four rows (merged alphabet 4 = rows): still measured, ``I = ln 2``; on three rows, too sparse."""
+    from natlat_compress.coders.models import pair_dependence
+
+    copy = np.array([0, 1, 0, 1])
+    classes = np.zeros(4, dtype=np.int64)
+    cmi, parameters = pair_dependence((copy, 2), (copy, 2), classes, 1)
+    assert cmi == pytest.approx(np.log(2)) and parameters == 1
+    assert pair_dependence((copy[:3], 2), (copy[:3], 2), classes[:3], 1) == (0.0, 0)
