@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean benchmarks
+.PHONY: run test install install-test clean benchmarks mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,11 @@ benchmarks: install-test
 	$(BIN)/python benchmarks/fidelity.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/bootstrap_coverage.py
+
+# Mutation testing (benchmarks/MUTATION.md): mutmut over the estimators, model coders, priors and table serialisation
+# ([tool.mutmut] in pyproject.toml), one mutant at a time under nice. Slow (hours for all four modules on 2 cores), so
+# not part of `make test`; MUTANTS='natlat_compress.conditions.*' runs one module.
+mutation: install-test
+	$(BIN)/pip install --quiet -e '.[all,test,mutation]'
+	NATLAT_SHARED=$(abspath ../shared) nice -n 19 $(BIN)/mutmut run --max-children 1 $(MUTANTS) || true
+	$(BIN)/python benchmarks/mutation_report.py

@@ -422,7 +422,7 @@ class ModelCoder(Coder):
             top = scores.max(axis=1)
             norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
             per_row = (norm - scores[np.arange(rows.n), codes[t:]]) / LN2
-            return per_row, nb_bits(codes[:t], k, [both[g] for g in given])
+            return per_row, nb_bits(codes[:t], k, [(both[g][0][:t], both[g][1]) for g in given])  # training rows only
 
         def mix_after(members: list[tuple[np.ndarray, float]], class_size: int) -> tuple[np.ndarray, float]:
             totals = np.array([total for _, total in members])
