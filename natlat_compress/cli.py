@@ -19,7 +19,9 @@ from . import __version__
 from .axioms import axioms, ncd_matrix
 from .bench import MIN_RUN_SECONDS, bench, plot
 from .coders import FAMILIES, get_coder, is_available
-from .corpus import read_input
+from .corpus import TableCorpus, load_corpus, read_input
+from .discover import (DEFAULT_K_MAX, compare, discover_candidates, discover_rows, discover_text,
+                       latent_column_csv, plot_discovery)
 from .errors import NatlatError
 from .priors import AgentSpec, compare_priors
 from .report import FORMATS, priors_text, render, render_rows, score_rows, score_text, write_atomic
@@ -243,7 +245,8 @@ def latent_options(command):
     for option in reversed([
         click.option("--latent", "latent", multiple=True, help="Table: a latent column (repeat for a joint latent). "
                      "Texts: 'discover' trains a zstd dictionary."),
-        click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file."),
+        click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file. "
+                     "Tables: a one-column CSV, header = the latent's name, one value per row (discover --out)."),
         click.option("--latent-text", help="Texts: the latent string is this text."),
         click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated)."),
         click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN."),
@@ -258,7 +261,8 @@ def latent_options(command):
 @cli.command("score")
 @click.argument("corpus", required=False, type=click.Path())
 @latent_options
-@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b for tables, a file for texts.")
+@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b or a one-column CSV for tables, a file "
+              "for texts.")
 @_coders_option()
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0),
               help="Tables: replicates of the permutation null for mediation.")
@@ -375,3 +379,44 @@ def synth_command(name, rows, seed, out_dir, fmt):
 def main(argv=None):
     """The console script ``natlat``."""
     cli.main(args=argv, prog_name="natlat")
+
+
+@cli.command("discover")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("--features", multiple=True, help="The columns to use (comma-separated or repeated; default all).")
+@click.option("--exclude", multiple=True, help="Columns to leave out, e.g. a label to --compare with afterwards.")
+@click.option("--k-max", default=DEFAULT_K_MAX, show_default=True, type=click.IntRange(2),
+              help="The most classes a learned latent may have (K = 2..K_MAX are all scored).")
+@click.option("--coder", default="model", show_default=True, help="The coder that measures the errors.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the split into halves and of EM.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write the latent of --rank as a one-column CSV (for score/priors --latent-file, --against).")
+@click.option("--rank", default=1, show_default=True, type=click.IntRange(1), help="Which candidate --out writes.")
+@click.option("--compare", "compare_column", help="A column to compare the --rank latent with (Theorem 1 both ways).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw errors against K and the ranking.")
+@click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@output_options
+def discover_command(table, features, exclude, k_max, coder, seed, out_path, rank, compare_column, plot_path, jobs,
+                     fmt):
+    """Which latent is natural in TABLE? Scores every column, learned latent classes (K = 2..K_MAX), Gaussian
+    clusters of numeric columns and merged pairs, cross-fitted on two halves of the rows, best first."""
+    corpus = load_corpus(table)
+    excluded = set(_split_list(exclude))
+    chosen = [c for c in (_split_list(features) or getattr(corpus, "names", [])) if c not in excluded]
+    if not isinstance(corpus, TableCorpus):
+        raise NatlatError("discover reads a table (CSV/TSV); texts take `natlat score --latent discover`")
+    unknown = [c for c in excluded if c not in corpus.columns]
+    if unknown:
+        raise NatlatError(f"unknown column {unknown[0]!r} for --exclude; the columns are: {', '.join(corpus.names)}")
+    report, candidates = discover_candidates(corpus, features=chosen, k_max=k_max, coder=coder, seed=seed, jobs=jobs)
+    if rank > len(candidates):
+        raise NatlatError(f"--rank {rank}: there are only {len(candidates)} candidates")
+    kept = candidates[rank - 1]
+    if compare_column:
+        report["compare"] = compare(corpus, kept, compare_column, features=chosen, coder=coder, jobs=jobs)
+    if out_path:
+        write_atomic(out_path, latent_column_csv(kept))
+        report["kept"] = {"latent": kept.name, "rank": rank, "path": out_path}
+    if plot_path:
+        plot_discovery(report, plot_path)
+    return render(report, fmt, rows=discover_rows(report), text=discover_text(report))

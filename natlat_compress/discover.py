@@ -3,9 +3,9 @@
 The candidates (DESIGN.md, "Corpora, features, latents"):
 
 * every column, as a latent over the other columns;
-* learned latent-class variables for K = 2 … K_max: EM with restarts (the model and smoothing of ``coders/models.py``'s ``_lc_fit``, run on all columns at once),
-  numeric columns cut into quantile bins first; the K whose held-out code length ``−log2 P(x)`` is shortest is marked
-  ``chosen_by_code_length``;
+* learned latent-class variables for K = 2 … K_max: EM with restarts (the model and smoothing of ``_lc_fit`` in
+  ``coders/models.py``, run on all columns at once), numeric columns cut into quantile bins first; the K whose
+  held-out code length ``−log2 P(x)`` is shortest is marked ``chosen_by_code_length``;
 * Gaussian-mixture clusters (diagonal covariances) of the numeric columns, K = 2 … K_max, when there are two or more;
 * merges of two columns (their joint value), for the pairs with the largest plug-in mutual information.
 
@@ -28,6 +28,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -38,7 +39,7 @@ from .corpus import Column, TableCorpus
 from .engine import evaluate, plan
 from .errors import CorpusError, NatlatError
 
-__all__ = ["discover", "Candidate", "numeric_columns", "latent_column_csv", "read_latent_column", "compare",
+__all__ = ["discover", "discover_candidates", "discover_rows", "discover_text", "plot_discovery", "Candidate", "numeric_columns", "latent_column_csv", "read_latent_column", "compare",
            "agreement", "DEFAULT_K_MAX"]
 
 DEFAULT_K_MAX = 8
@@ -524,3 +525,84 @@ def agreement(latent: np.ndarray, truth: np.ndarray) -> float:
     counts = np.bincount(li.ravel() * (ti.max() + 1) + ti.ravel(),
                          minlength=(li.max() + 1) * (ti.max() + 1)).reshape(li.max() + 1, ti.max() + 1)
     return float(counts.max(axis=1).sum() / len(latent))
+
+
+# -- showing it -------------------------------------------------------------------------------------------------------
+def discover_rows(report: dict) -> list[dict]:
+    """One flat row per candidate, best first, per row of the table (bits)."""
+    return [{"rank": c["rank"], "latent": c["name"], "kind": c["kind"], "values": c["values"],
+             "weak_error_per_row": round(c["per_row"]["weak_error"], 4),
+             "mediation_per_row": round(c["per_row"]["mediation_error"], 4),
+             "worst_weak_redundancy_per_row": round(c["per_row"]["worst_redundancy"]["weak"], 4),
+             "chosen_k": c.get("chosen_by_code_length")} for c in report["candidates"]]
+
+
+def discover_text(report: dict) -> str:
+    """The readable form: the ranking, then the comparison with a given column if one was asked for."""
+    from .report import render_rows
+
+    corpus, method = report["corpus"], report["method"]
+    lines = [f"{corpus['source']}: {corpus['n_items']:,} rows, {len(corpus['columns'])} columns; coder "
+             f"{method['coder']}, K up to {method['k_max']}, seed {method['seed']}; errors cross-fitted over two "
+             "halves, in bits per row; ranked by weak error (mediation + worst weak redundancy)",
+             render_rows(discover_rows(report), "table")]
+    best = report["candidates"][0]
+    lines.append(f"most natural: {best['name']} ({best['values']} values), weak error "
+                 f"{best['per_row']['weak_error']:.3f} bits/row")
+    if "kept" in report:
+        lines.append(f"kept: {report['kept']['latent']} written to {report['kept']['path']}")
+    if "compare" in report:
+        c = report["compare"]
+        lines.append(f"against {c['column']}: agreement {c['agreement']:.1%}, mutual information "
+                     f"{c['mutual_information_per_row']:.3f} bits/row")
+        for key, label in (("column_given_latent", f"C({c['column']} | Λ)"),
+                           ("latent_given_column", f"C(Λ | {c['column']})")):
+            check = c[key]
+            lines.append(f"  Theorem 1: {label} = {check['estimate']:,.1f} bits, bound {check['bound']:,.1f} "
+                         f"({check['partition']}): {'holds' if check['holds'] else 'does not hold'}")
+    return "\n".join(lines)
+
+
+def plot_discovery(report: dict, path) -> None:
+    """The errors per row of the learned latents against K, and the ranking of the best candidates; written
+    atomically (the ``plot`` extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise NatlatError("--plot needs matplotlib: pip install 'natlat_compress[plot]'") from None
+    from .report import write_atomic
+
+    candidates = report["candidates"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for kind, colour in (("latent_classes", "C0"), ("gaussian_mixture", "C1")):
+        family = sorted((c for c in candidates if c["kind"] == kind), key=lambda c: c["K"])
+        if not family:
+            continue
+        ks = [c["K"] for c in family]
+        for key, style, label in (("weak_error", "-", "weak error"), ("mediation_error", "--", "mediation"),
+                                  (None, ":", "worst weak redundancy")):
+            values = [c["per_row"][key] if key else c["per_row"]["worst_redundancy"]["weak"] for c in family]
+            left.plot(ks, values, style, color=colour, marker="o", ms=3, label=f"{kind.replace('_', ' ')}: {label}")
+        chosen = [c for c in family if c.get("chosen_by_code_length")]
+        for c in chosen:
+            left.axvline(c["K"], color=colour, lw=0.6, alpha=0.5)
+    left.axhline(0, color="0.5", lw=0.5)
+    left.set_xlabel("K (vertical line: K chosen by held-out code length)")
+    left.set_ylabel("bits per row (cross-fitted)")
+    left.legend(fontsize=7)
+    shown = candidates[:15][::-1]
+    right.barh([c["name"] for c in shown], [c["per_row"]["weak_error"] for c in shown],
+               color=["C0" if c["kind"] == "latent_classes" else "C1" if c["kind"] == "gaussian_mixture"
+                      else "C2" if c["kind"] == "merge" else "0.6" for c in shown])
+    right.set_xlabel("weak error, bits per row (lower is more natural)")
+    right.tick_params(axis="y", labelsize=7)
+    right.set_title("candidates, best at the top")
+    fig.suptitle(f"natlat discover: {report['corpus']['source']}", fontsize=9)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", dpi=110)
+    plt.close(fig)
+    write_atomic(path, buffer.getvalue())

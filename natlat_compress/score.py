@@ -20,6 +20,7 @@ from .coders import get_coder
 from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_input, read_table_chunks,
                      table_from_columns)
 from .cache import TermCache
+from .discover import read_latent_column
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
 from .report import fmt_bytes, fmt_rate
@@ -67,8 +68,14 @@ def _estimates(C, X, L) -> dict:
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
     """The corpus (with a latent string added, for texts) and the latent."""
     if isinstance(corpus, TableCorpus):
-        if isinstance(latent, (bytes, bytearray)) or latent == "discover":
-            raise CorpusError("a table's latent is one or more of its columns (--latent COLUMN)")
+        if isinstance(latent, (str, os.PathLike)) and str(latent) not in corpus.columns and Path(latent).is_file():
+            latent = read_input(Path(latent))  # --against FILE: a latent column kept by `natlat discover --out`
+        if isinstance(latent, (bytes, bytearray)):  # a one-column CSV, one value per row (--latent-file)
+            name, column = read_latent_column(bytes(latent), corpus)
+            return corpus.with_columns({name: column}), table_latent(corpus.with_columns({name: column}), [name])
+        if latent == "discover":
+            raise CorpusError("a table's latent is one or more of its columns (--latent COLUMN), a one-column CSV "
+                              "(--latent-file; `natlat discover --out` writes one)")
         columns = [latent] if isinstance(latent, str) else list(latent)
         return corpus, table_latent(corpus, columns)
     if isinstance(latent, (bytes, bytearray)):
