@@ -24,8 +24,8 @@ from .discover import read_latent_column
 from .engine import Variant, connect, evaluate, plan
 from .errors import CorpusError
 from .report import fmt_bytes, fmt_rate
-from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
-                      text_latent)
+from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, discovered_name,
+                      table_latent, text_latent)
 
 __all__ = ["score", "as_corpus", "example_path", "EXAMPLE_LATENT", "DEFAULT_CODERS"]
 
@@ -82,7 +82,8 @@ def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
         return corpus.with_atom(atom, bytes(latent)), text_latent(bytes(latent), f"string of {len(latent)} bytes", atom)
     if latent == "discover":
         value = discover_latent(corpus)
-        return corpus.with_atom(atom, value), text_latent(value, "discover", atom, "discovered")
+        return corpus.with_atom(atom, value), Latent(discovered_name(value), "discover", frozenset([atom]),
+                                                     "discovered", len(value))
     if isinstance(latent, (str, os.PathLike)) and Path(latent).is_file():
         value = read_input(Path(latent))
         return corpus.with_atom(atom, value), text_latent(value, f"file:{latent}", atom, "string")

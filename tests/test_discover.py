@@ -17,7 +17,7 @@ from natlat_compress.errors import CorpusError
 from natlat_compress.score import example_path, score
 from natlat_compress.synthetic import LATENT, get_source, sample
 
-from .conftest import TABULAR, assert_one_line_error, run
+from .conftest import CANTERBURY, TABULAR, assert_one_line_error, run
 
 HOUSE = example_path()
 
@@ -257,3 +257,22 @@ def test_cli_latent_file_of_the_wrong_length(tmp_path):
     bad.write_text("L\na\nb\n")
     line = assert_one_line_error(run("score", HOUSE, "--latent-file", bad, expect=None))
     assert "one value per row" in line
+
+
+# -- texts: a discovered string named by what it holds ---------------------------------------------------------------------
+def test_discovered_text_latents_are_named_by_their_content():
+    from natlat_compress.latents import discovered_name
+
+    value = b"\x37\xa4\x30\xec\x01\x02\xff\xfe" + b"\x00" * 10 + b"the cat sat on the mat and looked at the door"
+    assert discovered_name(value) == f'discovered "the cat sat on the mat…" ({len(value):,} bytes)'
+    assert discovered_name(bytes(range(256)) * 4) == "discovered string of 1,024 bytes"  # no text in it: its size
+
+
+def test_score_names_a_discovered_text_latent_by_its_words():
+    found = score(CANTERBURY, "discover", coders=["zstd:3"], jobs=1)
+    name = found["latent"]["name"]
+    assert name.startswith('discovered "') and name.endswith(f'({found["latent"]["bytes"]:,} bytes)')
+    words = name.split('"')[1].rstrip("…").split()
+    assert 1 <= len(words) <= 6
+    corpus_text = b"".join(p.read_bytes() for p in CANTERBURY.iterdir())
+    assert words[-1].encode() in corpus_text  # the name is made of the corpus's own words
