@@ -261,8 +261,8 @@ def latent_options(command):
 @cli.command("score")
 @click.argument("corpus", required=False, type=click.Path())
 @latent_options
-@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b or a one-column CSV for tables, a file "
-              "for texts.")
+@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b or a one-column CSV for "
+              "tables, a file for texts.")
 @_coders_option()
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0),
               help="Tables: replicates of the permutation null for mediation.")
@@ -401,10 +401,10 @@ def discover_command(table, features, exclude, k_max, coder, seed, out_path, ran
     """Which latent is natural in TABLE? Scores every column, learned latent classes (K = 2..K_MAX), Gaussian
     clusters of numeric columns and merged pairs, cross-fitted on two halves of the rows, best first."""
     corpus = load_corpus(table)
-    excluded = set(_split_list(exclude))
-    chosen = [c for c in (_split_list(features) or getattr(corpus, "names", [])) if c not in excluded]
     if not isinstance(corpus, TableCorpus):
         raise NatlatError("discover reads a table (CSV/TSV); texts take `natlat score --latent discover`")
+    excluded = set(_split_list(exclude))
+    chosen = [c for c in (_split_list(features) or corpus.names) if c not in excluded]
     unknown = [c for c in excluded if c not in corpus.columns]
     if unknown:
         raise NatlatError(f"unknown column {unknown[0]!r} for --exclude; the columns are: {', '.join(corpus.names)}")

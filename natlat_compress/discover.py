@@ -39,7 +39,8 @@ from .corpus import Column, TableCorpus
 from .engine import evaluate, plan
 from .errors import CorpusError, NatlatError
 
-__all__ = ["discover", "discover_candidates", "discover_rows", "discover_text", "plot_discovery", "Candidate", "numeric_columns", "latent_column_csv", "read_latent_column", "compare",
+__all__ = ["discover", "discover_candidates", "discover_rows", "discover_text", "plot_discovery", "Candidate",
+           "numeric_columns", "latent_column_csv", "read_latent_column", "compare",
            "agreement", "DEFAULT_K_MAX"]
 
 DEFAULT_K_MAX = 8
@@ -351,7 +352,7 @@ def _summary(candidate: Candidate, n: int) -> dict:
     }
 
 
-# -- the whole run ------------------------------------------------------------------------------------------------------
+# -- the whole run -----------------------------------------------------------------------------------------------------
 def discover(corpus: TableCorpus, *, features: Sequence[str] | None = None, k_max: int = DEFAULT_K_MAX,
              coder: str = "model", seed: int = 0, jobs: int | None = None, merges: bool = True) -> dict:
     """Find and rank candidate latents of a table (module docstring), every error in bits.
@@ -372,7 +373,7 @@ def discover(corpus: TableCorpus, *, features: Sequence[str] | None = None, k_ma
     Returns
     -------
     dict
-        ``{"unit": "bits", "corpus": ..., "split": ..., "candidates": [...ranked by weak error per row...]}``; each
+        ``{"unit": "bits", "corpus": ..., "method": ..., "candidates": [...ranked by weak error per row...]}``; each
         candidate carries its errors (totals over both halves, and ``per_row``), and ``codes``/``labels`` stay out of
         the report (:func:`discover_candidates` returns them).
     """
@@ -403,6 +404,7 @@ def discover_candidates(corpus: TableCorpus, *, features: Sequence[str] | None =
     symbols = _symbol_columns(corpus, numeric)
     order = np.random.default_rng(seed).permutation(n)
     halves = (np.sort(order[:n // 2]), np.sort(order[n // 2:]))
+    k_max = min(k_max, n // 2)  # a half cannot hold more classes than rows
 
     candidates = [Candidate(name, "column", symbols[name][0], symbols[name][1], (name,)) for name in names]
     candidates += _latent_class_candidates(symbols, names, halves, k_max, seed)
@@ -441,7 +443,7 @@ def _value_labels(candidate: Candidate, corpus: TableCorpus, numeric) -> list[st
     return [f"{'class' if candidate.kind != 'merge' else 'pair'} {v + 1}" for v in range(candidate.k)]
 
 
-# -- keeping a latent ----------------------------------------------------------------------------------------------------
+# -- keeping a latent --------------------------------------------------------------------------------------------------
 def latent_column_csv(candidate: Candidate) -> str:
     """The candidate as a one-column CSV: header = its name, then one value per row in the table's order."""
     out = io.StringIO()
@@ -475,7 +477,7 @@ def read_latent_column(data: bytes, corpus: TableCorpus, source: str = "the late
     return name, Column.from_values(values)
 
 
-# -- comparing with a given column ----------------------------------------------------------------------------------------
+# -- comparing with a given column -------------------------------------------------------------------------------------
 def compare(corpus: TableCorpus, candidate: Candidate, column: str, *, features: Sequence[str] | None = None,
             coder: str = "model", jobs: int | None = None) -> dict:
     """How a discovered latent Λ relates to a given column Λ': the mutual information ``C(Λ') − C(Λ'|Λ)`` and both

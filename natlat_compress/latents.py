@@ -17,8 +17,8 @@ import zstandard
 from .corpus import TableCorpus, TextCorpus
 from .errors import CorpusError
 
-__all__ = ["Latent", "table_latent", "text_latent", "discover_latent", "discovered_name", "baselines", "choose_features",
-           "LATENT_ATOM", "AGAINST_ATOM", "MAX_COPY_BASELINES"]
+__all__ = ["Latent", "table_latent", "text_latent", "discover_latent", "discovered_name", "baselines",
+           "choose_features", "LATENT_ATOM", "AGAINST_ATOM", "MAX_COPY_BASELINES"]
 
 LATENT_ATOM = "Λ"
 AGAINST_ATOM = "Λ'"
@@ -72,7 +72,8 @@ def discover_latent(corpus: TextCorpus, dict_size: int | None = None) -> bytes:
 
 def discovered_name(value: bytes, words: int = 6) -> str:
     """A discovered latent named by what it holds: the first words of the longest stretch of text at its end (a zstd
-    dictionary keeps its most useful content last), e.g. ``discovered "of the Project Gutenberg eBook" (16,384 bytes)``."""
+    dictionary keeps its most useful content last), e.g. ``discovered "the little door, o nothing of…" (16,384
+    bytes)``; with no text in it, its size."""
     runs = re.findall(rb"[A-Za-z][A-Za-z0-9 ,.;:'()-]{11,}", value[-4096:])
     if not runs:
         return f"discovered string of {len(value):,} bytes"

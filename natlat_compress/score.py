@@ -72,7 +72,8 @@ def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
             latent = read_input(Path(latent))  # --against FILE: a latent column kept by `natlat discover --out`
         if isinstance(latent, (bytes, bytearray)):  # a one-column CSV, one value per row (--latent-file)
             name, column = read_latent_column(bytes(latent), corpus)
-            return corpus.with_columns({name: column}), table_latent(corpus.with_columns({name: column}), [name])
+            corpus = corpus.with_columns({name: column})
+            return corpus, table_latent(corpus, [name])
         if latent == "discover":
             raise CorpusError("a table's latent is one or more of its columns (--latent COLUMN), a one-column CSV "
                               "(--latent-file; `natlat discover --out` writes one)")

@@ -70,7 +70,7 @@ def test_agreement_invariants(pairs, relabel):
     assert agreement(truth, truth) == 1.0
 
 
-# -- cross-fitting -------------------------------------------------------------------------------------------------------
+# -- cross-fitting -----------------------------------------------------------------------------------------------------
 def test_cross_fitting_never_assigns_a_row_with_a_fit_that_saw_it():
     halves = (np.array([0, 2, 4, 6]), np.array([1, 3, 5, 7]))
     seen = []
@@ -107,7 +107,7 @@ def test_a_latent_of_pure_noise_is_not_natural():
     assert min(c["per_row"]["weak_error"] for c in learned) > 0.1  # measured 0.30-0.61 bits/row
 
 
-# -- targets -------------------------------------------------------------------------------------------------------------
+# -- targets -----------------------------------------------------------------------------------------------------------
 def test_house_votes_without_class_recovers_the_party():
     corpus = load_table(HOUSE)
     features = [c for c in corpus.names if c != "Class"]
@@ -158,7 +158,7 @@ def test_numeric_wine_clusters_find_the_cultivars(data_dir):
     assert agreement(candidates[0].codes, corpus.columns["class"].codes) >= 0.8
 
 
-# -- keeping a latent ----------------------------------------------------------------------------------------------------
+# -- keeping a latent --------------------------------------------------------------------------------------------------
 def test_a_kept_latent_scores_exactly_like_the_same_column(tmp_path):
     corpus = load_table(HOUSE)
     features = [c for c in corpus.names if c != "Class"]
@@ -189,7 +189,8 @@ def test_compare_is_scores_theorem1_check(tmp_path):
     scored = score(HOUSE, path.read_bytes(), features=features, against=["Class"], null=0, jobs=1)["results"][0]
     assert result["column_given_latent"]["estimate"] == pytest.approx(scored["theorem1"]["estimate"], abs=1e-9)
     assert result["column_given_latent"]["bound"] == pytest.approx(scored["theorem1"]["bound"], abs=1e-9)
-    assert result["mutual_information"] == pytest.approx(result["column_bits"] - result["column_given_latent"]["estimate"])
+    column_given_latent = result["column_given_latent"]["estimate"]
+    assert result["mutual_information"] == pytest.approx(result["column_bits"] - column_given_latent)
     assert result["mutual_information"] > 0.3 * corpus.n_items  # the party is most of a bit; a K-class latent sees it
 
 
@@ -206,7 +207,7 @@ def test_read_latent_column_checks_its_shape():
         read_latent_column(b"", corpus)
 
 
-# -- the command ---------------------------------------------------------------------------------------------------------
+# -- the command -------------------------------------------------------------------------------------------------------
 def test_cli_discover_keeps_compares_and_plots(tmp_path):
     pytest.importorskip("matplotlib")
     out, plot, report = tmp_path / "latent.csv", tmp_path / "errors.png", tmp_path / "report.json"
@@ -259,7 +260,7 @@ def test_cli_latent_file_of_the_wrong_length(tmp_path):
     assert "one value per row" in line
 
 
-# -- texts: a discovered string named by what it holds ---------------------------------------------------------------------
+# -- texts: a discovered string named by what it holds -----------------------------------------------------------------
 def test_discovered_text_latents_are_named_by_their_content():
     from natlat_compress.latents import discovered_name
 
@@ -276,3 +277,12 @@ def test_score_names_a_discovered_text_latent_by_its_words():
     assert 1 <= len(words) <= 6
     corpus_text = b"".join(p.read_bytes() for p in CANTERBURY.iterdir())
     assert words[-1].encode() in corpus_text  # the name is made of the corpus's own words
+
+
+def test_a_tiny_table_caps_k_at_the_half_size():
+    table = table_from_columns({"a": list("xxyyxxyy"), "b": list("xyxyxyxy"), "c": list("xxxxyyyy")})
+    report, candidates = discover_candidates(table, k_max=8, jobs=1)
+    assert max(c["K"] for c in report["candidates"] if c["kind"] == "latent_classes") == 4
+    assert all(len(c.codes) == 8 for c in candidates)
+    with pytest.raises(CorpusError, match="at least 8 rows"):
+        discover_candidates(table_from_columns({"a": "xy", "b": "xy", "c": "yx"}))
