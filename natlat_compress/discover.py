@@ -169,7 +169,7 @@ def _run_em(cells, alphabet, pairs, resp, iterations: int) -> tuple[np.ndarray, 
 
 
 def _fit_gaussian_mixture(values: np.ndarray, k: int, seed: int):
-    """Diagonal Gaussian mixture by EM with EM_RESTARTS k-means++-like starts (values: rows × dims, standardised);
+    """Diagonal Gaussian mixture by EM from EM_RESTARTS starts at K random rows (values: rows × dims, standardised);
     the parameters (log weights, means, variances) of the start with the highest likelihood."""
     n, d = values.shape
     best, best_ll = None, -math.inf
@@ -180,17 +180,12 @@ def _fit_gaussian_mixture(values: np.ndarray, k: int, seed: int):
         variances = np.ones((k, d))
         log_weights = np.full(k, -math.log(k))
         for _ in range(EM_ITERATIONS):
-            scores = _gaussian_scores(values, log_weights, means, variances)
-            top = scores.max(axis=1, keepdims=True)
-            resp = np.exp(scores - top)
-            resp /= resp.sum(axis=1, keepdims=True)
+            resp, _ = _log_normalise(_gaussian_scores(values, log_weights, means, variances))
             mass = resp.sum(axis=0) + 1e-9
             log_weights = np.log(mass / n)
             means = resp.T @ values / mass[:, None]
             variances = np.maximum(resp.T @ values ** 2 / mass[:, None] - means ** 2, floor)
-        scores = _gaussian_scores(values, log_weights, means, variances)
-        top = scores.max(axis=1)
-        ll = float((top + np.log(np.exp(scores - top[:, None]).sum(axis=1))).sum())
+        _, ll = _log_normalise(_gaussian_scores(values, log_weights, means, variances))
         if ll > best_ll:
             best, best_ll = (log_weights, means, variances), ll
     return best
@@ -224,8 +219,7 @@ def _cross_fit(halves, fit: Callable, assign: Callable, k: int) -> tuple[np.ndar
     held_out = 0.0
     for rows, params in ((second, fit_first), (first, fit_second)):
         scores = assign(rows, params)
-        top = scores.max(axis=1)
-        held_out += float(-(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))).sum() / math.log(2))
+        held_out -= _log_normalise(scores)[1] / math.log(2)
         codes[rows] = scores.argmax(axis=1)
     # Relabel the second fit's classes (used on the first half) to agree with the first fit's, judged on all rows.
     all_rows = np.concatenate([first, second])
