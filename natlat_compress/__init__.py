@@ -18,15 +18,15 @@ import os as _os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_variable, "1")
 
-from .api import axioms, bench, bits, conditional_bits, ncd, priors, score, synth
+from .api import axioms, bench, bits, conditional_bits, discover, ncd, priors, score, synth
 from .coders import Coder, get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, load_table, load_texts, table_from_columns
 from .errors import CorpusError, MissingExtraError, NatlatError, ReachWarning, SpecError
-from .results import (AxiomsResult, BenchResult, BitsResult, NcdResult, PriorsResult, Result, ScoreResult,
-                      SynthResult)
+from .results import (AxiomsResult, BenchResult, BitsResult, DiscoverResult, NcdResult, PriorsResult, Result,
+                      ScoreResult, SynthResult)
 
-__all__ = ["__version__", "score", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth",
-           "Result", "ScoreResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
+__all__ = ["__version__", "score", "discover", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth",
+           "Result", "ScoreResult", "DiscoverResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
            "SynthResult", "Coder", "get_coder", "load_corpus", "load_table", "load_texts", "table_from_columns",
            "TableCorpus", "TextCorpus", "NatlatError", "SpecError", "MissingExtraError", "CorpusError",
            "ReachWarning"]

@@ -24,10 +24,10 @@ from .corpus import read_input
 from .errors import NatlatError
 from .priors import AgentSpec, compare_priors
 from .progress import reporter
-from .results import AxiomsResult, BenchResult, BitsResult, NcdResult, PriorsResult, SynthResult
+from .results import AxiomsResult, BenchResult, BitsResult, DiscoverResult, NcdResult, PriorsResult, SynthResult
 from .score import latent_choice, score
 
-__all__ = ["score", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth"]
+__all__ = ["score", "discover", "priors", "bench", "bits", "conditional_bits", "axioms", "ncd", "synth"]
 
 Data = Union[bytes, bytearray, memoryview, str, os.PathLike]
 
@@ -154,3 +154,45 @@ def synth(name: str, *, rows: int = 20000, seed: int = 0, out: str | os.PathLike
                             "truth": str(truth_path)})
     get_source(name)  # an unknown name fails here
     return SynthResult({"source": name, "rows": rows, "seed": seed, "truth": truth(get_source(name))})
+
+
+def discover(table, *, features: Sequence[str] = (), exclude: Sequence[str] = (), k_max: int | None = None,
+             coder: str = "model", seed: int = 0, out: str | os.PathLike | None = None, rank: int = 1,
+             compare: str | None = None, plot: str | os.PathLike | None = None,
+             jobs: int | None = None) -> DiscoverResult:
+    """Which latent is natural in ``table``? Every column, learned latent classes (K = 2..k_max), Gaussian clusters of
+    numeric columns and merged pairs, each cross-fitted on two halves of the rows and scored, best first
+    (``natlat discover``; see :mod:`natlat_compress.discover`).
+
+    ``out`` writes the candidate of ``rank`` as a one-column CSV (for ``score(latent_file=...)``, ``priors`` and
+    ``against``); ``compare`` relates it to a column (mutual information, Theorem 1 both ways).
+
+    >>> import natlat_compress as nc
+    >>> found = nc.discover("natlat_compress/data/house-votes-84.csv", exclude=["Class"], compare="Class")  # doctest: +SKIP
+    >>> found["candidates"][0]["latent"]                                                                   # doctest: +SKIP
+    """
+    from . import discover as found
+    from .corpus import TableCorpus, load_corpus
+    from .output import write_atomic
+
+    corpus = load_corpus(table) if isinstance(table, (str, os.PathLike)) else table
+    if not isinstance(corpus, TableCorpus):
+        raise NatlatError("discover reads a table (CSV/TSV); texts take `natlat score --latent discover`")
+    excluded = set(exclude)
+    unknown = [c for c in [*excluded, *features] if c not in corpus.columns]
+    if unknown:
+        raise NatlatError(f"unknown column {unknown[0]!r}; the columns are: {', '.join(corpus.names)}")
+    chosen = [c for c in (list(features) or corpus.names) if c not in excluded]
+    report, candidates = found.discover_candidates(corpus, features=chosen, k_max=k_max or found.DEFAULT_K_MAX,
+                                                   coder=coder, seed=seed, jobs=jobs)
+    if not 1 <= rank <= len(candidates):
+        raise NatlatError(f"rank {rank}: there are {len(candidates)} candidates (1..{len(candidates)})")
+    kept = candidates[rank - 1]
+    if compare:
+        report["compare"] = found.compare(corpus, kept, compare, features=chosen, coder=coder, jobs=jobs)
+    if out is not None:
+        write_atomic(out, found.latent_column_csv(kept))
+        report["kept"] = {"latent": kept.name, "rank": rank, "path": str(out)}
+    if plot is not None:
+        found.plot_discovery(report, plot)
+    return DiscoverResult(report)

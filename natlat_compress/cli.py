@@ -18,6 +18,7 @@ from . import __version__, api
 from .bench import MIN_RUN_SECONDS
 from .coders import FAMILIES, get_coder, is_available
 from .engine import default_jobs
+from .discover import DEFAULT_K_MAX
 from .errors import NatlatError
 from .memory import check_fits
 from .output import STDOUT, check_output, write_atomic
@@ -240,7 +241,8 @@ def latent_options(command):
     for option in reversed([
         click.option("--latent", "latent", multiple=True, help="Table: a latent column (repeat for a joint latent). "
                      "Texts: 'discover' trains a zstd dictionary."),
-        click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file."),
+        click.option("--latent-file", type=click.Path(dir_okay=False), help="Texts: the latent string is this file. "
+                     "Tables: a one-column CSV, header = the latent's name, one value per row (discover --out)."),
         click.option("--latent-text", help="Texts: the latent string is this text."),
         click.option("--features", multiple=True, help="Tables: the feature columns (comma-separated or repeated)."),
         click.option("--split", help="Cut one text file into objects: lines, paragraphs, bytes:N or regex:PATTERN."),
@@ -255,7 +257,8 @@ def latent_options(command):
 @cli.command("score")
 @click.argument("corpus", required=False, type=click.Path())
 @latent_options
-@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b for tables, a file for texts.")
+@click.option("--against", help="A second latent for the Theorem 1 check: column(s) a,b or a one-column CSV for "
+              "tables, a file for texts.")
 @_coders_option()
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
               help="Tables: replicates of the permutation null for mediation.")
@@ -278,7 +281,7 @@ def latent_options(command):
 @click.option("--numeric", multiple=True, help="Tables: read these columns as numeric (comma-separated or repeated).")
 @click.option("--categorical", multiple=True, help="Tables: read these columns as categorical (comma-separated or "
               "repeated).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Draw mediation and every redundancy "
+@click.option("--plot", "plot_path", type=OutputPath(), help="Draw mediation and every redundancy "
               "variant per feature, with the null band and intervals, to FILE (.png or .svg; the plot extra).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
@@ -383,3 +386,28 @@ def synth_command(name, rows, seed, out_dir, fmt):
 def main(argv=None):
     """The console script ``natlat``."""
     cli.main(args=argv, prog_name="natlat")
+
+
+@cli.command("discover")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("--features", multiple=True, help="The columns to use (comma-separated or repeated; default all).")
+@click.option("--exclude", multiple=True, help="Columns to leave out, e.g. a label to --compare with afterwards.")
+@click.option("--k-max", default=DEFAULT_K_MAX, show_default=True, type=click.IntRange(2),
+              help="The most classes a learned latent may have (K = 2..K_MAX are all scored).")
+@click.option("--coder", default="model", show_default=True, help="The coder that measures the errors.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the split into halves and of EM.")
+@click.option("--out", "out_path", type=OutputPath(),
+              help="Write the latent of --rank as a one-column CSV (for score/priors --latent-file, --against).")
+@click.option("--rank", default=1, show_default=True, type=click.IntRange(1), help="Which candidate --out writes.")
+@click.option("--compare", "compare_column", help="A column to compare the --rank latent with (Theorem 1 both ways).")
+@click.option("--plot", "plot_path", type=OutputPath(), help="Draw errors against K and the ranking.")
+@click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@output_options
+def discover_command(table, features, exclude, k_max, coder, seed, out_path, rank, compare_column, plot_path, jobs,
+                     fmt):
+    """Which latent is natural in TABLE? Scores every column, learned latent classes (K = 2..K_MAX), Gaussian
+    clusters of numeric columns and merged pairs, cross-fitted on two halves of the rows, best first."""
+    result = api.discover(table, features=_split_list(features), exclude=_split_list(exclude), k_max=k_max,
+                          coder=coder, seed=seed, out=out_path, rank=rank, compare=compare_column, plot=plot_path,
+                          jobs=jobs)
+    return render(result, fmt, rows=result.rows(), text=result.text())

@@ -8,6 +8,7 @@ all of X (mediation 0, redundancy = what each feature adds to the others).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,8 +18,8 @@ import zstandard
 from .corpus import TableCorpus, TextCorpus
 from .errors import CorpusError
 
-__all__ = ["Latent", "table_latent", "text_latent", "discover_latent", "baselines", "choose_features",
-           "LATENT_ATOM", "AGAINST_ATOM", "MAX_COPY_BASELINES"]
+__all__ = ["Latent", "table_latent", "text_latent", "discover_latent", "discovered_name", "baselines",
+           "choose_features", "LATENT_ATOM", "AGAINST_ATOM", "MAX_COPY_BASELINES"]
 
 LATENT_ATOM = "Λ"
 AGAINST_ATOM = "Λ'"
@@ -68,6 +69,17 @@ def discover_latent(corpus: TextCorpus, dict_size: int | None = None) -> bytes:
     except zstandard.ZstdError as exc:
         raise CorpusError(f"cannot discover a latent from {corpus.n_items} objects ({total:,} bytes): {exc}; "
                           f"give more or larger objects, or a latent with --latent-file/--latent-text") from None
+
+
+def discovered_name(value: bytes, words: int = 6) -> str:
+    """A discovered latent named by what it holds: the first words of the longest stretch of text at its end (a zstd
+    dictionary keeps its most useful content last), e.g. ``discovered "the little door, o nothing of…" (16,384
+    bytes)``; with no text in it, its size."""
+    runs = re.findall(rb"[A-Za-z][A-Za-z0-9 ,.;:'()-]{11,}", value[-4096:])
+    if not runs:
+        return f"discovered string of {len(value):,} bytes"
+    text = " ".join(max(runs, key=len).decode("ascii").split()[:words])
+    return f'discovered "{text}…" ({len(value):,} bytes)'
 
 
 def choose_features(corpus, features: Sequence[str] | None, exclude: frozenset, forbid: frozenset) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from .errors import MissingExtraError
 
-__all__ = ["Result", "ScoreResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
+__all__ = ["Result", "ScoreResult", "DiscoverResult", "PriorsResult", "BenchResult", "BitsResult", "AxiomsResult", "NcdResult",
            "SynthResult"]
 
 
@@ -129,6 +129,26 @@ class ScoreResult(Result):
         from .report import dry_run_text, score_text
 
         return dry_run_text(self) if self.get("dry_run") else score_text(self)
+
+
+class DiscoverResult(Result):
+    """``natlat discover``: candidate latents, cross-fitted and ranked by weak error per row."""
+
+    command = "discover"
+
+    @property
+    def candidates(self) -> list[dict]:
+        return self["candidates"]
+
+    def rows(self) -> list[dict]:
+        from .discover import discover_rows
+
+        return discover_rows(self)
+
+    def text(self) -> str:
+        from .discover import discover_text
+
+        return discover_text(self)
 
 
 class PriorsResult(Result):

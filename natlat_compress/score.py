@@ -28,9 +28,10 @@ from .plots import check_plot_path, score_plot
 from .progress import reporter
 from .results import ScoreResult
 from .memory import available_bytes
+from .discover import read_latent_column
 from .report import fmt_bytes, fmt_rate
-from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, table_latent,
-                      text_latent)
+from .latents import (AGAINST_ATOM, LATENT_ATOM, Latent, baselines, choose_features, discover_latent, discovered_name,
+                      table_latent, text_latent)
 
 __all__ = ["score", "latent_choice", "as_corpus", "example_path", "EXAMPLE_LATENT", "DEFAULT_CODERS"]
 
@@ -96,15 +97,23 @@ def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
     """The corpus (with a latent string added, for texts) and the latent."""
     if isinstance(corpus, TableCorpus):
-        if isinstance(latent, (bytes, bytearray)) or latent == "discover":
-            raise CorpusError("a table's latent is one or more of its columns (--latent COLUMN)")
+        if isinstance(latent, (str, os.PathLike)) and str(latent) not in corpus.columns and Path(latent).is_file():
+            latent = read_input(Path(latent))  # --against FILE: a latent column kept by `natlat discover --out`
+        if isinstance(latent, (bytes, bytearray)):  # a one-column CSV, one value per row (--latent-file)
+            name, column = read_latent_column(bytes(latent), corpus)
+            corpus = corpus.with_columns({name: column})
+            return corpus, table_latent(corpus, [name])
+        if latent == "discover":
+            raise CorpusError("a table's latent is one or more of its columns (--latent COLUMN), a one-column CSV "
+                              "(--latent-file; `natlat discover --out` writes one)")
         columns = [latent] if isinstance(latent, str) else list(latent)
         return corpus, table_latent(corpus, columns)
     if isinstance(latent, (bytes, bytearray)):
         return corpus.with_atom(atom, bytes(latent)), text_latent(bytes(latent), f"string of {len(latent)} bytes", atom)
     if latent == "discover":
         value = discover_latent(corpus)
-        return corpus.with_atom(atom, value), text_latent(value, "discover", atom, "discovered")
+        return corpus.with_atom(atom, value), Latent(discovered_name(value), "discover", frozenset([atom]),
+                                                     "discovered", len(value))
     if isinstance(latent, (str, os.PathLike)) and Path(latent).is_file():
         value = read_input(Path(latent))
         return corpus.with_atom(atom, value), text_latent(value, f"file:{latent}", atom, "string")
