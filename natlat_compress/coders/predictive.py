@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .models import (LATENT_CLASS_SIZES, LC_BLOCK_GROWTH, LC_EM_ITERATIONS, LC_FIRST_BLOCK, LC_WARM_ITERATIONS, _lc_fit,
-                     _nb_parts, merge_pair)
+                     _NaiveBayesParts, merge_pair)
 
 __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent_class_predictive",
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
@@ -79,11 +79,7 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 def nb_predictive(target: np.ndarray, k: int, given: Sequence[Column]) -> np.ndarray:
     """Naive Bayes per row, its statistics refreshed at the block starts; the sequential form of
     :func:`~natlat_compress.coders.models.nb_bits`."""
-    prior, factor = _nb_parts(target, k)
-    scores = prior.copy()
-    for column in given:
-        scores += factor(column)
-    return _softmax(scores)
+    return _softmax(_NaiveBayesParts(target, k).scores(list(given), 0, len(target)))
 
 
 def latent_class_predictive(columns: Sequence[Column], classes: int) -> np.ndarray:
