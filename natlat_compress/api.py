@@ -171,8 +171,8 @@ def discover(table, *, features: Sequence[str] = (), exclude: Sequence[str] = ()
     >>> found = nc.discover("natlat_compress/data/house-votes-84.csv", exclude=["Class"], compare="Class")  # doctest: +SKIP
     >>> found["candidates"][0]["latent"]                                                                   # doctest: +SKIP
     """
-    from . import discover as found
     from .corpus import TableCorpus, load_corpus
+    from .discover import DEFAULT_K_MAX, compare as compare_with, discover_candidates, latent_column_csv, plot_discovery
     from .output import write_atomic
 
     corpus = load_corpus(table) if isinstance(table, (str, os.PathLike)) else table
@@ -183,16 +183,16 @@ def discover(table, *, features: Sequence[str] = (), exclude: Sequence[str] = ()
     if unknown:
         raise NatlatError(f"unknown column {unknown[0]!r}; the columns are: {', '.join(corpus.names)}")
     chosen = [c for c in (list(features) or corpus.names) if c not in excluded]
-    report, candidates = found.discover_candidates(corpus, features=chosen, k_max=k_max or found.DEFAULT_K_MAX,
-                                                   coder=coder, seed=seed, jobs=jobs)
+    report, candidates = discover_candidates(corpus, features=chosen, k_max=k_max or DEFAULT_K_MAX, coder=coder,
+                                             seed=seed, jobs=jobs)
     if not 1 <= rank <= len(candidates):
         raise NatlatError(f"rank {rank}: there are {len(candidates)} candidates (1..{len(candidates)})")
     kept = candidates[rank - 1]
     if compare:
-        report["compare"] = found.compare(corpus, kept, compare, features=chosen, coder=coder, jobs=jobs)
+        report["compare"] = compare_with(corpus, kept, compare, features=chosen, coder=coder, jobs=jobs)
     if out is not None:
-        write_atomic(out, found.latent_column_csv(kept))
+        write_atomic(out, latent_column_csv(kept))
         report["kept"] = {"latent": kept.name, "rank": rank, "path": str(out)}
     if plot is not None:
-        found.plot_discovery(report, plot)
+        plot_discovery(report, plot)
     return DiscoverResult(report)
