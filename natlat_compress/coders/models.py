@@ -37,6 +37,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .base import MODEL, Coder
+from .ctw import ctw_bits, ctw_class_bits, ctw_depth
 
 __all__ = ["ModelCoder", "kt_bits", "nb_bits", "latent_class_bits", "SymbolColumns"]
 
@@ -52,7 +53,8 @@ LC_WARM_ITERATIONS = 2
 LC_BLOCK_GROWTH = 1.25
 NB_BLOCK_GROWTH = 1.05
 PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
-PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
+PAIR_CANDIDATES = 8
+CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated  # naive Bayes merges a pair among the given columns that predict the target best alone
 
 
 class SymbolColumns:
@@ -347,18 +349,48 @@ class ModelCoder(Coder):
         return table.cache[key]
 
     def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: Sequence[float] = (),
-             extra_class: int = 0) -> float:
+             extra_class: int = 0, extra_head: Sequence[float] = ()) -> float:
         """The mixture over marginal, singles, the best pair (class: all pairs) and extra members standing for a class
-        of ``extra_class`` more."""
+        of ``extra_class`` more (``extra_head``: their code lengths on the leading ``CTW_GATE_ROWS`` rows); with two or
+        more given columns, beside context-tree weighting over them (:mod:`.ctw`)."""
         m = len(given)
         members = [self._kt(table, target, ())]
         singles = sorted((self._kt(table, target, (g,)), g) for g in given)
         members += [bits for bits, _ in singles]
+        pair = tuple(sorted(g for _, g in singles[:2]))
         if m >= 2:
-            members.append(self._kt(table, target, tuple(sorted(g for _, g in singles[:2]))))
+            members.append(self._kt(table, target, pair))
         members += extra
         class_size = 1 + m + m * (m - 1) // 2 + extra_class
-        return _mixture(members, class_size)
+        compact = _mixture(members, class_size)
+        if m < 2:  # with one given column the context tree repeats the marginal and the single
+            return compact
+        # Prior ½ on the compact families, ½ on context-tree weighting over the given columns, split most informative
+        # alone first, to the depth ctw_depth allows: one of the m!/(m − depth)! split orders (the others only add
+        # probability). The tree is evaluated on all rows only when it beats the compact members on the leading rows:
+        # a choice by code length that saves the full pass where the compact families already describe the table.
+        order = tuple(g for _, g in singles)
+        depth = ctw_depth(table.n, [table[g][1] for g in given])
+        cost = ctw_class_bits(m, depth)
+        head = min(table.n, CTW_GATE_ROWS)
+        if head < table.n:
+            codes, k = table[target]
+            head_compact = [kt_bits(codes[:head], k), *extra_head]
+            for names in [order[:1], pair]:
+                context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)
+                head_compact.append(kt_bits(codes[:head], k, context, size))
+            head_tree = ctw_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in order[:depth])])
+            if head_tree + cost >= _mixture(head_compact, class_size):
+                return _mixture([compact], 2)
+        universal = self._ctw(table, target, order[:depth]) + cost
+        return _mixture([compact, universal], 2)
+
+    def _ctw(self, table: SymbolColumns, target: str, order: tuple[str, ...]) -> float:
+        key = ("ctw", target, order)
+        if key not in table.cache:
+            codes, k = table[target]
+            table.cache[key] = ctw_bits(codes, k, [table[g] for g in order])
+        return table.cache[key]
 
     # -- one row at a time, after a training table (the per-item values of natlat priors) ------------------------------
     def row_bits_after(self, train: SymbolColumns, rows: SymbolColumns, columns: Sequence[str]) -> np.ndarray:
@@ -473,9 +505,11 @@ class ModelCoder(Coder):
             if self.member == "nb":
                 results.append(_nb_from_scores(scores, codes) if scores is not None else self._kt(table, target, ()))
                 continue
-            extra, extra_class = [], 0
+            extra, extra_class, extra_head = [], 0, []
+            head = min(table.n, CTW_GATE_ROWS)
             if scores is not None:
                 extra, extra_class = [_nb_from_scores(scores, codes)], 1
+                extra_head = [_nb_from_scores(scores[:head], codes[:head])]
             if len(given) >= 3:
                 extra_class += len(given) * (len(given) - 1) // 2
                 candidates = sorted(given, key=lambda g: (self._kt(table, target, (g,)), g))[:PAIR_CANDIDATES]
@@ -484,6 +518,8 @@ class ModelCoder(Coder):
                     if names not in pair_factors:
                         merged = merge_pair([table[names[0]], table[names[1]]], (0, 1))[0]
                         pair_factors[names] = factor(merged) - factor(table[names[0]]) - factor(table[names[1]])
-                    extra.append(_nb_from_scores(scores + pair_factors[names], codes))
-            results.append(self._mix(table, target, given, extra, extra_class))
+                    merged_scores = scores + pair_factors[names]
+                    extra.append(_nb_from_scores(merged_scores, codes))
+                    extra_head.append(_nb_from_scores(merged_scores[:head], codes[:head]))
+            results.append(self._mix(table, target, given, extra, extra_class, extra_head))
         return results
