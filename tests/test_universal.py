@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -142,3 +143,23 @@ def test_out_of_family_sources_are_registered():
                                   "fine_cause", "switched"}
     for name in OUT_OF_FAMILY:
         assert get_source(name).name == name
+
+
+def test_tail_rate_is_the_second_half_coded_after_the_first():
+    src = get_source("xor_3")
+    table = as_table(src, 1001, 4).symbols()
+    names = src.names
+    kt, tail = get_coder("model:kt"), get_coder("model:kt:tail")
+    head = SymbolColumns({c: (codes[:500], k) for c, (codes, k) in table.columns.items()})
+    for target, given in [(["L"], names), (names, ["L"]), (["x1"], [])]:
+        expected = (kt.symbol_bits(table, target, given) - kt.symbol_bits(head, target, given)) * 1001 / 501
+        assert tail.symbol_bits(table, target, given) == pytest.approx(expected)
+    assert get_coder("model:tail").spec == "model:tail"
+    assert pickle.loads(pickle.dumps(get_coder("model:nb:tail"))).spec == "model:nb:tail"
+
+
+def test_model_specs_name_what_is_valid():
+    from natlat_compress.errors import NatlatError
+
+    with pytest.raises(NatlatError, match="model:kt' or 'model:nb', each optionally ending ':tail'"):
+        get_coder("model:ctw")

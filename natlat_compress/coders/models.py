@@ -293,9 +293,11 @@ class ModelCoder(Coder):
     method = MODEL
     reads = "symbols"
 
-    def __init__(self, member: str = "mixture") -> None:
-        super().__init__("model" if member == "mixture" else f"model:{member}", None)
+    def __init__(self, member: str = "mixture", tail: bool = False) -> None:
+        name = "model" if member == "mixture" else f"model:{member}"
+        super().__init__(f"{name}:tail" if tail else name, None)
         self.member = member
+        self.tail = tail
 
     @staticmethod
     def library_version() -> str:
@@ -311,7 +313,23 @@ class ModelCoder(Coder):
 
     def symbol_bits_many(self, table: SymbolColumns, target: Sequence[str],
                          givens: Sequence[Sequence[str]]) -> list[float]:
-        """``C(target | G)`` for several G at once, sharing work (the leave-one-out terms of one target)."""
+        """``C(target | G)`` for several G at once, sharing work (the leave-one-out terms of one target).
+
+        With ``tail`` (``model:tail``): not a code length of the whole table but ``n`` times the rate of its second
+        half coded after the first, ``(C(all rows) − C(first ⌊n/2⌋ rows)) · n / ⌈n/2⌉`` — the learning code's regret
+        on the second half is about ``(k/2)·log2 2`` bits for k parameters instead of ``(k/2)·log2 n`` on all rows
+        (THEORY.md §3, Rissanen), so differences of such terms carry far less sample-size bias."""
+        if self.tail:
+            half = table.n // 2
+            if half == 0:
+                return [0.0 for _ in givens]
+            key = ("first half", half)
+            if key not in table.cache:
+                table.cache[key] = SymbolColumns({c: (codes[:half], k) for c, (codes, k) in table.columns.items()})
+            whole = ModelCoder(self.member)
+            full = whole.symbol_bits_many(table, target, givens)
+            head = whole.symbol_bits_many(table.cache[key], target, givens)
+            return [(f - h) * table.n / (table.n - half) for f, h in zip(full, head)]
         target = list(target)
         if len(target) == 1 and self.member in ("mixture", "nb"):
             return self._single_target_many(table, target[0], [list(g) for g in givens])
@@ -376,6 +394,8 @@ class ModelCoder(Coder):
         if head < table.n:
             codes, k = table[target]
             head_compact = [kt_bits(codes[:head], k), *extra_head]
+            if not extra_head:  # a chain's link: the tree must also beat naive Bayes, the family latent classes need
+                head_compact.append(nb_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in given)]))
             for names in [order[:1], pair]:
                 context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)
                 head_compact.append(kt_bits(codes[:head], k, context, size))

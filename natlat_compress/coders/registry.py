@@ -94,10 +94,12 @@ def _ppmd(args: str) -> Coder:
 def _model(args: str) -> Coder:
     from .models import ModelCoder
 
-    member = {"": "mixture", "kt": "kt", "nb": "nb"}.get(args)
-    if member is None:
-        raise SpecError(f"model takes 'model', 'model:kt' or 'model:nb'; got 'model:{args}'")
-    return ModelCoder(member)
+    base, _, tail = args.partition(":") if args != "tail" else ("", "", "tail")
+    member = {"": "mixture", "kt": "kt", "nb": "nb"}.get(base)
+    if member is None or tail not in ("", "tail"):
+        raise SpecError(f"model takes 'model', 'model:kt' or 'model:nb', each optionally ending ':tail'; "
+                        f"got 'model:{args}'")
+    return ModelCoder(member, tail=tail == "tail")
 
 
 def _cmd(args: str) -> Coder:
