@@ -26,6 +26,17 @@ Members (each is also a coder of its own):
   members it evaluates (all singles, the pair of the two best singles, naive Bayes, the most dependent pair merged,
   the latent-class models): members left out only add probability, so Kraft's inequality holds, and the length is at
   most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
+* **Universality** (issue #14). With two or more given columns a link's prior is ½ on the members above and ½ on
+  context-tree weighting over the given columns (:mod:`.ctw`; Willems, Shtarkov & Tjalkens 1995), split most
+  informative alone first, to the depth :func:`.ctw.ctw_depth` allows, charged ``log2`` of the number of split orders.
+  CTW's excess over any tree model S is at most ``Γ(S) + |S|·((K−1)/2·log2(n/|S|) + log2 K)`` bits, so for every i.i.d.
+  source on the table's alphabet (within that depth) the link's excess over ``n·H(target | given)`` is
+  ``O(|S|·K·log n)`` bits plus the class costs: ``→ 0`` per row. A dependence of any order among the given columns
+  (a parity of three) is learned; the compact members keep small samples accurate. The tree is evaluated on all rows
+  only when it beats the compact members on the leading ``CTW_GATE_ROWS`` rows (naive Bayes among them); left out, it
+  only adds probability. Every member is sequential, so the mixture is too.
+* ``…:tail`` — ``n`` times the rate of the second half of the rows coded after the first: the same model with most of
+  its sample-size regret removed (an estimate, not a code length of the table).
 """
 
 from __future__ import annotations
@@ -53,8 +64,8 @@ LC_WARM_ITERATIONS = 2
 LC_BLOCK_GROWTH = 1.25
 NB_BLOCK_GROWTH = 1.05
 PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
-PAIR_CANDIDATES = 8
-CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated  # naive Bayes merges a pair among the given columns that predict the target best alone
+PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
+CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
 
 
 class SymbolColumns:
@@ -394,7 +405,9 @@ class ModelCoder(Coder):
         if head < table.n:
             codes, k = table[target]
             head_compact = [kt_bits(codes[:head], k), *extra_head]
-            if not extra_head:  # a chain's link: the tree must also beat naive Bayes, the family latent classes need
+            # A chain's link has no naive-Bayes member, but the tree must beat it too: where naive Bayes describes the
+            # link, latent-class members usually describe the whole chain, and the tree's full pass would be wasted.
+            if not extra_head:
                 head_compact.append(nb_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in given)]))
             for names in [order[:1], pair]:
                 context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)

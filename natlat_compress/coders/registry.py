@@ -118,7 +118,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("brotli", "brotli:0-11", "brotli:11", _brotli, "brotli, 16 MiB window", "brotli", "brotli"),
     Family("ppmd", "ppmd:ORDER[:MEM_MIB]", "ppmd:6", _ppmd, "PPMd variant H, ORDER 2..64", "pyppmd", "ppmd"),
     Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
-    Family("model", "model | model:kt | model:nb", "model", _model,
+    Family("model", "model[:kt|:nb][:tail]", "model", _model,
            "sequential Bayesian codes over table columns (KT, naive Bayes, their mixture)"),
 ]}
 
