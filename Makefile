@@ -33,6 +33,7 @@ clean:
 # The figures of benchmarks/RESULTS.md. fidelity.py compares with the compressors' own CLIs (Debian's zstd, lz4).
 benchmarks: install-test
 	command -v zstd >/dev/null && command -v lz4 >/dev/null || (apt-get update -qq && apt-get install -y -qq zstd lz4)
+	$(BIN)/pip install --quiet -e '.[all,test,bench]'
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/model_speed.py
 	$(BIN)/python benchmarks/tiny_mixtures.py

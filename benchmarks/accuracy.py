@@ -1,13 +1,16 @@
-"""How close each coder's estimates come to the exact truth on generated latent-class sources.
+"""How close each coder's estimates come to the exact truth on generated sources, beside estimators of other projects.
 
-For every source of natlat_compress.synthetic, sample size and coder: |estimate − truth| in bits per row for the
-mediation error, C(Λ|X), the Kolmogorov mediation and each redundancy variant (the worst feature), averaged over seeds,
-with the spread across seeds beside it. The *oracle* row codes each sample with the source's own distribution: its
-error is sampling noise alone, the floor beneath every code that has to learn. Writes the "accuracy" section of
-benchmarks/RESULTS.md.
+For every source of natlat_compress.synthetic (the latent-class family and the out-of-family sources of issue #14),
+sample size and coder: |estimate − truth| in bits per row for the mediation error, C(Λ|X), the Kolmogorov mediation and
+each redundancy variant (the worst feature), averaged over seeds, with the spread across seeds beside it. The *oracle*
+row codes each sample with the source's own distribution: its error is sampling noise alone, the floor beneath every
+code that has to learn. *Peers* are entropy estimators from other projects applied to the joint table of every subset
+the quantities need, ``C(S|T) := n·(Ĥ(S ∪ T) − Ĥ(T))``: the plug-in (maximum likelihood) and James–Stein shrinkage
+estimators of pyitlib, the Miller–Madow and Chao–Shen estimators of infomeasure (``pip install .[bench]``; a peer
+that is not installed is left out). Writes the "accuracy" section of benchmarks/RESULTS.md.
 
     python benchmarks/accuracy.py                 # the full run (several minutes)
-    python benchmarks/accuracy.py --quick         # model coders only, one seed
+    python benchmarks/accuracy.py --quick         # model coders and peers only, one seed
     python benchmarks/accuracy.py --numeric       # the numeric sources (real-valued and mixed tables) only
     python benchmarks/accuracy.py --numeric-speed # time of `model` on 100,000 rows x 20 numeric columns
 """
@@ -23,8 +26,8 @@ import numpy as np
 
 from natlat_compress import score
 from natlat_compress.coders import FAMILIES, is_available
-from natlat_compress.synthetic import (NUMERIC_SOURCES, SOURCES, as_table, get_source, oracle_table, quantities, sample,
-                                       truth)
+from natlat_compress.synthetic import (NUMERIC_SOURCES, OUT_OF_FAMILY, SOURCES, as_table, get_source, oracle_table,
+                                       quantities, sample, truth)
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from _results import machine, update_section  # noqa: E402
@@ -33,6 +36,40 @@ QUANTITIES = ["mediation_error", "latent_given_features", "kolmogorov_mediation"
               "deterministic_all_but_one", "deterministic_each"]
 SHORT = {"mediation_error": "mediation", "latent_given_features": "C(Λ|X)", "kolmogorov_mediation": "K-med.",
          "weak": "weak", "strong": "strong", "deterministic_all_but_one": "det. a-b-o", "deterministic_each": "det. each"}
+
+
+def _peer_estimators() -> dict:
+    """Entropy estimators of other projects, each a function of one column of joint codes → bits per row."""
+    peers = {}
+    try:
+        from pyitlib import discrete_random_variable as drv
+
+        peers["plug-in (pyitlib)"] = lambda codes: float(drv.entropy(codes, estimator="ML"))
+        peers["James–Stein (pyitlib)"] = lambda codes: float(drv.entropy(codes, estimator="JAMES-STEIN"))
+    except ImportError:
+        print("pyitlib not installed: its estimators are left out (pip install .[bench])", file=sys.stderr)
+    try:
+        import infomeasure as im
+
+        peers["Miller–Madow (infomeasure)"] = lambda codes: float(im.entropy(codes, approach="miller_madow", base=2))
+        peers["Chao–Shen (infomeasure)"] = lambda codes: float(im.entropy(codes, approach="chao_shen", base=2))
+    except ImportError:
+        print("infomeasure not installed: its estimators are left out (pip install .[bench])", file=sys.stderr)
+    return peers
+
+
+def peer_table(estimate, columns: dict[str, np.ndarray]):
+    """``C(S|T) = n·(Ĥ(S ∪ T) − Ĥ(T))`` in bits, Ĥ a peer's estimate on the joint codes of a subset's columns."""
+    n = len(next(iter(columns.values())))
+    cache: dict[frozenset, float] = {frozenset(): 0.0}
+
+    def H(atoms: frozenset) -> float:
+        if atoms not in cache:
+            joint = np.unique(np.stack([columns[a] for a in sorted(atoms)], axis=1), axis=0, return_inverse=True)[1]
+            cache[atoms] = estimate(joint.ravel())
+        return cache[atoms]
+
+    return lambda target, given=(): n * (H(frozenset(target) | frozenset(given)) - H(frozenset(given)))
 
 
 def errors(result: dict, true: dict, n: int) -> dict[str, float]:
@@ -47,24 +84,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--sources", default=None, help="comma-separated source names (default: all); "
+                        "a partial run prints its table and leaves RESULTS.md alone")
     args = parser.parse_args()
-    model_coders = ["model", "model:kt", "model:nb"]
+    names = args.sources.split(",") if args.sources else list(SOURCES)
+    model_coders = ["model", "model:tail", "model:kt", "model:nb"]
     compressors = [] if args.quick else [c for c in ["zstd:19", "lzma:9e", "bz2:9", "ppmd:6", "brotli:11"]
                                          if is_available(FAMILIES[c.partition(":")[0]])]
+    peers = _peer_estimators()
     sizes, seeds = [2000, 20000], ([0] if args.quick else [0, 1, 2])
     rows, worst = [], {}
     started = time.time()
-    for name in SOURCES:
+    for name in names:
         if name in NUMERIC_SOURCES:  # real-valued: numeric_main
             continue
         source = get_source(name)
         true = truth(source)
         for n in sizes:
-            for coder in ["oracle"] + model_coders + compressors:
+            for coder in ["oracle"] + model_coders + list(peers) + compressors:
                 draws = []
                 for seed in seeds[:1] if coder in compressors else seeds:
                     if coder == "oracle":
                         result = quantities(oracle_table(source, sample(source, n, seed)), source.names)
+                    elif coder in peers:
+                        result = quantities(peer_table(peers[coder], sample(source, n, seed)), source.names)
                     else:
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")
@@ -78,14 +121,18 @@ def main() -> None:
                     floor = mean
                 if coder == "model":
                     q, v = max(mean.items(), key=lambda kv: kv[1])
-                    worst[(name, n)] = (q, v, floor[q])
-                print(f"{name:22s} {n:6d} {coder:10s} " + " ".join(f"{mean[q]:.4f}" for q in QUANTITIES), flush=True)
+                    worst[(name, n)] = {"quantity": q, "model": v, "oracle": floor[q], "peers": {}}
+                if coder in peers:
+                    worst[(name, n)]["peers"][coder] = max(mean.values())
+                print(f"{name:22s} {n:6d} {coder:28s} " + " ".join(f"{mean[q]:.4f}" for q in QUANTITIES), flush=True)
     lines = [
         f"Measured {machine()} by `python benchmarks/accuracy.py` in {time.time() - started:.0f} s.",
         "",
         "|estimate − truth| in bits per row (redundancies: the worst feature), mean over seeds "
-        f"({len(seeds)} for the oracle and model coders, 1 for compressors); *sd* is the largest spread across seeds. "
-        "The oracle codes each sample with the true distribution: its error is sampling noise alone.",
+        f"({len(seeds)} for the oracle, model coders and peers, 1 for compressors); *sd* is the largest spread across "
+        "seeds. The oracle codes each sample with the true distribution: its error is sampling noise alone. Peers: "
+        "entropy estimators of other projects on the joint table of each subset (see the script's docstring). "
+        f"Sources after `{next(iter(OUT_OF_FAMILY))}` are outside the latent-class family (issue #14).",
         "",
         "| source | rows | coder | " + " | ".join(SHORT[q] for q in QUANTITIES) + " | sd |",
         "|---|---:|---|" + "---:|" * (len(QUANTITIES) + 1),
@@ -93,8 +140,18 @@ def main() -> None:
     for name, n, coder, mean, spread, _ in rows:
         cells = " | ".join(f"{mean[q]:.3f}" for q in QUANTITIES)
         lines.append(f"| {name} | {n:,} | {coder} | {cells} | {'-' if spread is None else f'{spread:.3f}'} |")
-    lines += ["", "Worst quantity of `model` per source and size, beside the oracle's error on the same quantity:", ""]
-    lines += [f"- {name}, {n:,} rows: {SHORT[q]} {v:.3f} (oracle {o:.3f})" for (name, n), (q, v, o) in worst.items()]
+    lines += ["", "Worst quantity of `model` per source and size, beside the oracle's error on the same quantity, and "
+              "the best peer's worst error (any quantity); **peer ahead** marks a source where a peer's worst error is "
+              "below `model`'s:", ""]
+    for (name, n), w in worst.items():
+        best_peer = min(w["peers"].items(), key=lambda kv: kv[1]) if w["peers"] else None
+        peer_text = "" if best_peer is None else f"; best peer {best_peer[0]} {best_peer[1]:.3f}" + (
+            " — **peer ahead**" if best_peer[1] < w["model"] else "")
+        lines.append(f"- {name}, {n:,} rows: {SHORT[w['quantity']]} {w['model']:.3f} (oracle {w['oracle']:.3f})"
+                     + peer_text)
+    if args.sources:
+        print("\n".join(lines))
+        return
     update_section("accuracy", "## Accuracy against exact truth\n\n" + "\n".join(lines))
 
 

@@ -443,3 +443,104 @@ NUMERIC_SOURCES: dict[str, Callable[[], GaussianSource | ClassConditionalSource]
     s.__name__.lstrip("_"): s for s in [_gaussian_readings, _gaussian_skewed, _gaussian_mixture, _mixed_table]}
 SOURCES.update(NUMERIC_SOURCES)
 __all__ += ["NUMERIC_SOURCES", "GaussianSource", "ClassConditionalSource", "TRANSFORMS", "DECIMALS"]
+
+
+# -- Out-of-family sources (issue #14) -------------------------------------------------------------------------------
+# Sources no latent-class model describes: interactions of three or more variables, dependence carried along chains and
+# trees, alphabets wider than the rows can fill. Their truth is exact in the same way (the joint is enumerated).
+# Each is still written as a Bayes net rooted at Λ: a parity L = x1 ⊕ … ⊕ xp of fair coins is the same joint as L a fair
+# coin, x1..x(p−1) fair coins and xp = L ⊕ x1 ⊕ … ⊕ x(p−1).
+
+
+def _uniform_given(parent_card: int, card: int) -> np.ndarray:
+    """A feature independent of its (single) parent: every row of the table uniform."""
+    return np.full((parent_card, card), 1 / card)
+
+
+def _parity_source(p: int) -> Source:
+    copies = [Feature(2, (0,), _noisy_copy(2, 0.2)) for _ in range(2)]
+    coins = [Feature(2, (0,), _uniform_given(2, 2)) for _ in range(p - 1)]
+    parity = np.indices((2,) * p).sum(axis=0) % 2  # parity[λ, x1, ..., x(p−1)] = λ ⊕ x1 ⊕ …
+    closing = Feature(2, tuple(range(p)), np.eye(2)[parity])
+    name = "xor_3" if p == 3 else f"parity_{p}"
+    return Source(name, f"Λ = x1 ⊕ … ⊕ x{p} of fair coins, and two noisy copies of Λ (flip 0.2): given Λ the {p} "
+                  "features are constrained (mediation 1 bit/row)", np.full(2, 0.5), coins + [closing] + copies)
+
+
+def _parity_2() -> Source:
+    return _parity_source(2)
+
+
+def _xor_3() -> Source:
+    return _parity_source(3)
+
+
+def _parity_4() -> Source:
+    return _parity_source(4)
+
+
+def _chain() -> Source:
+    k = 4
+    copy = _noisy_copy(k, 0.3)
+    return Source("chain", "Λ uniform on 4 → x1 → x2 → x3 → x4 → x5, each a noisy copy of the one before (flip 0.3)",
+                  np.full(k, 1 / k), [Feature(k, (i,), copy) for i in range(5)])
+
+
+def _tree_unequal() -> Source:
+    rng = np.random.default_rng(20261203)  # a fixed population
+    cards = {0: 3, 1: 5, 2: 2, 3: 4, 4: 6, 5: 3}
+    parents = {1: 0, 2: 0, 3: 1, 4: 1, 5: 2}
+    features = [Feature(cards[i], (parents[i],), rng.dirichlet(np.full(cards[i], 0.7), size=cards[parents[i]]))
+                for i in range(1, 6)]
+    return Source("tree_unequal", "a tree of unequal alphabets: Λ (3 values) → x1 (5), x2 (2); x1 → x3 (4), x4 (6); "
+                  "x2 → x5 (3); Dirichlet(0.7) tables", rng.dirichlet(np.full(3, 2.0)), features)
+
+
+def _wide_sparse() -> Source:
+    rng = np.random.default_rng(20261204)
+    k, card, support = 12, 20, 5
+    zipf = 1 / np.arange(1, support + 1)
+    prior = 1 / np.arange(1, k + 1)
+
+    def emissions() -> np.ndarray:
+        cpt = np.zeros((k, card))
+        for value in range(k):
+            cpt[value, rng.choice(card, support, replace=False)] = zipf / zipf.sum()
+        return cpt
+
+    return Source("wide_sparse", "Λ on 12 values (Zipf prior); four 20-symbol features, each Λ emitting on 5 random "
+                  "symbols with Zipf weights", prior / prior.sum(), [Feature(card, (0,), emissions()) for _ in range(4)])
+
+
+def _fine_cause() -> Source:
+    coarse, fine, readings = 4, 16, 8
+    per_bin = fine // coarse
+    exact = np.zeros((coarse, fine))  # x1 reads the cause U (16 cells) exactly; Λ is its coarse bin
+    for value in range(coarse):
+        exact[value, value * per_bin:(value + 1) * per_bin] = 1 / per_bin
+    # x2..x4 read U + Gaussian noise (sd 1.5 cells), clipped and binned into 8: P(reading | U), exactly.
+    offsets = np.arange(fine)[None, :] - np.arange(fine)[:, None]
+    noise = np.exp(-0.5 * (offsets / 1.5) ** 2)
+    noise /= noise.sum(axis=1, keepdims=True)
+    reading = noise.reshape(fine, readings, fine // readings).sum(axis=2)
+    return Source("fine_cause", "a discretised continuous cause U (16 cells): Λ is its coarse bin (4), x1 reads U "
+                  "exactly, x2..x4 read U + noise (sd 1.5 cells) in 8 bins", np.full(coarse, 1 / coarse),
+                  [Feature(fine, (0,), exact)] + [Feature(readings, (1,), reading) for _ in range(3)])
+
+
+def _switched() -> Source:
+    # x1 switches between two structures: x1 = 0, x3 = Λ ⊕ x2 (a parity); x1 = 1, x3 a noisy copy of Λ.
+    cpt = np.zeros((2, 2, 2, 2))
+    for latent in range(2):
+        for coin in range(2):
+            cpt[latent, 0, coin] = np.eye(2)[latent ^ coin]
+            cpt[latent, 1, coin] = _noisy_copy(2, 0.2)[latent]
+    features = [Feature(2, (0,), _uniform_given(2, 2)), Feature(2, (0,), _uniform_given(2, 2)),
+                Feature(2, (0, 1, 2), cpt), Feature(2, (0,), _noisy_copy(2, 0.3)), Feature(2, (0,), _noisy_copy(2, 0.3))]
+    return Source("switched", "a mixture of structures: x1 a fair switch; x1 = 0: x3 = Λ ⊕ x2, x1 = 1: x3 a noisy copy "
+                  "of Λ; x4, x5 noisy copies of Λ", np.full(2, 0.5), features)
+
+
+OUT_OF_FAMILY: dict[str, Callable[[], Source]] = {s.__name__.lstrip("_"): s for s in [
+    _parity_2, _xor_3, _parity_4, _chain, _tree_unequal, _wide_sparse, _fine_cause, _switched]}
+SOURCES.update(OUT_OF_FAMILY)

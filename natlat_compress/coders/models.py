@@ -26,6 +26,17 @@ Members (each is also a coder of its own):
   members it evaluates (all singles, the pair of the two best singles, naive Bayes, the most dependent pair merged,
   the latent-class models): members left out only add probability, so Kraft's inequality holds, and the length is at
   most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
+* **Universality** (issue #14). With two or more given columns a link's prior is ½ on the members above and ½ on
+  context-tree weighting over the given columns (:mod:`.ctw`; Willems, Shtarkov & Tjalkens 1995), split most
+  informative alone first, to the depth :func:`.ctw.ctw_depth` allows, charged ``log2`` of the number of split orders.
+  CTW's excess over any tree model S is at most ``Γ(S) + |S|·((K−1)/2·log2(n/|S|) + log2 K)`` bits, so for every i.i.d.
+  source on the table's alphabet (within that depth) the link's excess over ``n·H(target | given)`` is
+  ``O(|S|·K·log n)`` bits plus the class costs: ``→ 0`` per row. A dependence of any order among the given columns
+  (a parity of three) is learned; the compact members keep small samples accurate. The tree is evaluated on all rows
+  only when it beats the compact members on the leading ``CTW_GATE_ROWS`` rows (naive Bayes among them); left out, it
+  only adds probability. Every member is sequential, so the mixture is too.
+* ``…:tail`` — ``n`` times the rate of the second half of the rows coded after the first: the same model with most of
+  its sample-size regret removed (an estimate, not a code length of the table).
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .base import MODEL, Coder
+from .ctw import ctw_bits, ctw_class_bits, ctw_depth
 
 __all__ = ["ModelCoder", "kt_bits", "nb_bits", "latent_class_bits", "SymbolColumns"]
 
@@ -54,6 +66,7 @@ NB_BLOCK_GROWTH = 1.05
 PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair of columns is chosen
 NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (16 MB): memory linear in rows and classes
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
+CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
 
 
 class SymbolColumns:
@@ -311,9 +324,11 @@ class ModelCoder(Coder):
     method = MODEL
     reads = "symbols"
 
-    def __init__(self, member: str = "mixture") -> None:
-        super().__init__("model" if member == "mixture" else f"model:{member}", None)
+    def __init__(self, member: str = "mixture", tail: bool = False) -> None:
+        name = "model" if member == "mixture" else f"model:{member}"
+        super().__init__(f"{name}:tail" if tail else name, None)
         self.member = member
+        self.tail = tail
 
     @staticmethod
     def library_version() -> str:
@@ -329,7 +344,23 @@ class ModelCoder(Coder):
 
     def symbol_bits_many(self, table: SymbolColumns, target: Sequence[str],
                          givens: Sequence[Sequence[str]]) -> list[float]:
-        """``C(target | G)`` for several G at once, sharing work (the leave-one-out terms of one target)."""
+        """``C(target | G)`` for several G at once, sharing work (the leave-one-out terms of one target).
+
+        With ``tail`` (``model:tail``): not a code length of the whole table but ``n`` times the rate of its second
+        half coded after the first, ``(C(all rows) − C(first ⌊n/2⌋ rows)) · n / ⌈n/2⌉`` — the learning code's regret
+        on the second half is about ``(k/2)·log2 2`` bits for k parameters instead of ``(k/2)·log2 n`` on all rows
+        (THEORY.md §3, Rissanen), so differences of such terms carry far less sample-size bias."""
+        if self.tail:
+            half = table.n // 2
+            if half == 0:
+                return [0.0 for _ in givens]
+            key = ("first half", half)
+            if key not in table.cache:
+                table.cache[key] = SymbolColumns({c: (codes[:half], k) for c, (codes, k) in table.columns.items()})
+            whole = ModelCoder(self.member)
+            full = whole.symbol_bits_many(table, target, givens)
+            head = whole.symbol_bits_many(table.cache[key], target, givens)
+            return [(f - h) * table.n / (table.n - half) for f, h in zip(full, head)]
         target = list(target)
         if len(target) == 1 and target[0] in table.numeric:  # every member codes a numeric target by one mixture
             from .numeric import numeric_link_bits
@@ -377,18 +408,52 @@ class ModelCoder(Coder):
         return table.cache[key]
 
     def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: Sequence[float] = (),
-             extra_class: int = 0) -> float:
+             extra_class: int = 0, extra_head: Sequence[float] = ()) -> float:
         """The mixture over marginal, singles, the best pair (class: all pairs) and extra members standing for a class
-        of ``extra_class`` more."""
+        of ``extra_class`` more (``extra_head``: their code lengths on the leading ``CTW_GATE_ROWS`` rows); with two or
+        more given columns, beside context-tree weighting over them (:mod:`.ctw`)."""
         m = len(given)
         members = [self._kt(table, target, ())]
         singles = sorted((self._kt(table, target, (g,)), g) for g in given)
         members += [bits for bits, _ in singles]
+        pair = tuple(sorted(g for _, g in singles[:2]))
         if m >= 2:
-            members.append(self._kt(table, target, tuple(sorted(g for _, g in singles[:2]))))
+            members.append(self._kt(table, target, pair))
         members += extra
         class_size = 1 + m + m * (m - 1) // 2 + extra_class
-        return _mixture(members, class_size)
+        compact = _mixture(members, class_size)
+        if m < 2:  # with one given column the context tree repeats the marginal and the single
+            return compact
+        # Prior ½ on the compact families, ½ on context-tree weighting over the given columns, split most informative
+        # alone first, to the depth ctw_depth allows: one of the m!/(m − depth)! split orders (the others only add
+        # probability). The tree is evaluated on all rows only when it beats the compact members on the leading rows:
+        # a choice by code length that saves the full pass where the compact families already describe the table.
+        order = tuple(g for _, g in singles)
+        depth = ctw_depth(table.n, [table[g][1] for g in given])
+        cost = ctw_class_bits(m, depth)
+        head = min(table.n, CTW_GATE_ROWS)
+        if head < table.n:
+            codes, k = table[target]
+            head_compact = [kt_bits(codes[:head], k), *extra_head]
+            # A chain's link has no naive-Bayes member, but the tree must beat it too: where naive Bayes describes the
+            # link, latent-class members usually describe the whole chain, and the tree's full pass would be wasted.
+            if not extra_head:
+                head_compact.append(nb_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in given)]))
+            for names in [order[:1], pair]:
+                context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)
+                head_compact.append(kt_bits(codes[:head], k, context, size))
+            head_tree = ctw_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in order[:depth])])
+            if head_tree + cost >= _mixture(head_compact, class_size):
+                return _mixture([compact], 2)
+        universal = self._ctw(table, target, order[:depth]) + cost
+        return _mixture([compact, universal], 2)
+
+    def _ctw(self, table: SymbolColumns, target: str, order: tuple[str, ...]) -> float:
+        key = ("ctw", target, order)
+        if key not in table.cache:
+            codes, k = table[target]
+            table.cache[key] = ctw_bits(codes, k, [table[g] for g in order])
+        return table.cache[key]
 
     # -- one row at a time, after a training table (the per-item values of natlat priors) ------------------------------
     def row_bits_after(self, train: SymbolColumns, rows: SymbolColumns, columns: Sequence[str]) -> np.ndarray:
@@ -515,6 +580,18 @@ class ModelCoder(Coder):
                                                - parts.factor(table[names[0]], lo, hi)
                                                - parts.factor(table[names[1]], lo, hi))
                     pair_total[i] += _nb_from_scores(scores + pair_factors[names], codes[lo:hi])
+        head = min(table.n, CTW_GATE_ROWS)
+
+        def head_bits(given: list[str], names) -> list[float]:
+            """Naive Bayes (and with the merged pair) on the leading rows: what the context tree must beat."""
+            scores = parts.scores([table[g] for g in given], 0, head)
+            out = [_nb_from_scores(scores, codes[:head])]
+            if names is not None:
+                out.append(_nb_from_scores(scores + parts.factor(merged[names], 0, head)
+                                           - parts.factor(table[names[0]], 0, head)
+                                           - parts.factor(table[names[1]], 0, head), codes[:head]))
+            return out
+
         results = []
         for i, (given, names) in enumerate(zip(givens, pairs)):
             with_nb = len(given) >= fewest
@@ -522,6 +599,7 @@ class ModelCoder(Coder):
                 results.append(nb_total[i] if with_nb else self._kt(table, target, ()))
                 continue
             extra, extra_class = ([nb_total[i]], 1) if with_nb else ([], 0)
+            extra_head = head_bits(given, names) if with_nb and head < table.n and len(given) >= 2 else []
             if any(g in table.numeric for g in given):  # numeric given columns: class-conditional Gaussians too
                 from .numeric import MAX_GAUSSIAN_CLASSES, gaussian_class_bits
 
@@ -532,5 +610,5 @@ class ModelCoder(Coder):
                 extra_class += len(given) * (len(given) - 1) // 2
                 if names is not None:
                     extra.append(pair_total[i])
-            results.append(self._mix(table, target, given, extra, extra_class))
+            results.append(self._mix(table, target, given, extra, extra_class, extra_head))
         return results

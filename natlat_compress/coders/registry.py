@@ -95,10 +95,12 @@ def _ppmd(args: str) -> Coder:
 def _model(args: str) -> Coder:
     from .models import ModelCoder
 
-    member = {"": "mixture", "kt": "kt", "nb": "nb"}.get(args)
-    if member is None:
-        raise SpecError(f"model takes 'model', 'model:kt' or 'model:nb'; got 'model:{args}'")
-    return ModelCoder(member)
+    base, _, tail = args.partition(":") if args != "tail" else ("", "", "tail")
+    member = {"": "mixture", "kt": "kt", "nb": "nb"}.get(base)
+    if member is None or tail not in ("", "tail"):
+        raise SpecError(f"model takes 'model', 'model:kt' or 'model:nb', each optionally ending ':tail'; "
+                        f"got 'model:{args}'")
+    return ModelCoder(member, tail=tail == "tail")
 
 
 def _cmd(args: str) -> Coder:
@@ -117,7 +119,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("brotli", "brotli:0-11", "brotli:11", _brotli, "brotli, 16 MiB window", "brotli", "brotli"),
     Family("ppmd", "ppmd:ORDER[:MEM_MIB]", "ppmd:6", _ppmd, "PPMd variant H, ORDER 2..64", "pyppmd", "ppmd"),
     Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
-    Family("model", "model | model:kt | model:nb", "model", _model,
+    Family("model", "model[:kt|:nb][:tail]", "model", _model,
            "sequential Bayesian codes over table columns (KT, naive Bayes, their mixture)"),
 ]}
 
