@@ -144,7 +144,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            "zpaq", "zpaq"),
     Family("mix", "mix:SPEC,SPEC[,...]", "mix:zstd:19,lzma:9e", _mix,
            "mixture over coders: best member + log2 K bits, a Bayesian mixture when all members give probabilities"),
-    Family("lm", "lm:PATH[:window=N][:stride=N]", "lm:PATH", _lm,
+    Family("lm", "lm:PATH[:window=N][:stride=N][:threads=N]", "lm:PATH", _lm,
            "causal language model from a local folder (transformers), arithmetic-coded", "transformers", "lm"),
     Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
     Family("model", "model | model:kt | model:nb", "model", _model,
