@@ -26,32 +26,35 @@ def zpaq_stream_bytes(blob: bytes) -> int:
     Raises ``ValueError`` on a stream that does not parse, so a library change in the layout cannot go unnoticed.
     """
     total, pos = 0, 0
-    while pos < len(blob):
-        if blob[pos:pos + len(LOCATOR_TAG)] != LOCATOR_TAG or blob[pos + 13:pos + 16] != b"zPQ":
-            raise ValueError(f"no ZPAQ block starts at byte {pos}")
-        pos += 18  # tag, "zPQ", level, type
-        modeled = blob[pos + 6] > 0  # the model's number of components; none: the data is stored, not coded
-        pos += 2 + int.from_bytes(blob[pos:pos + 2], "little")  # the model (HCOMP) and its length
-        while blob[pos] == SEGMENT:
-            pos = blob.index(b"\0", pos + 1)  # end of the file name
-            pos = blob.index(b"\0", pos + 1) + 2  # end of the comment, then one reserved byte
-            if modeled:
-                end = blob.index(END_OF_DATA, pos)
-                while blob[end + len(END_OF_DATA)] == 0:  # the coder's last bytes may be zeros too
-                    end += 1
-                total += end - pos
-                pos = end + len(END_OF_DATA)
-            else:  # stored chunks, each behind its 4-byte length; a zero length ends them
-                while (length := int.from_bytes(blob[pos:pos + 4], "big")) > 0:
-                    total += length
-                    pos += 4 + length
-                pos += 4
-            if blob[pos] not in (NO_CHECKSUM, CHECKSUM):
-                raise ValueError(f"no checksum flag at byte {pos} of a ZPAQ stream")
-            pos += 1 if blob[pos] == NO_CHECKSUM else 21  # the flag, and a SHA-1 after CHECKSUM
-        if blob[pos] != END_OF_BLOCK:
-            raise ValueError(f"no end of block at byte {pos} of a ZPAQ stream")
-        pos += 1
+    try:
+        while pos < len(blob):
+            if blob[pos:pos + len(LOCATOR_TAG)] != LOCATOR_TAG or blob[pos + 13:pos + 16] != b"zPQ":
+                raise ValueError(f"no ZPAQ block starts at byte {pos}")
+            pos += 18  # tag, "zPQ", level, type
+            modeled = blob[pos + 6] > 0  # the model's number of components; none: the data is stored, not coded
+            pos += 2 + int.from_bytes(blob[pos:pos + 2], "little")  # the model (HCOMP) and its length
+            while blob[pos] == SEGMENT:
+                pos = blob.index(b"\0", pos + 1)  # end of the file name
+                pos = blob.index(b"\0", pos + 1) + 2  # end of the comment, then one reserved byte
+                if modeled:
+                    end = blob.index(END_OF_DATA, pos)
+                    while blob[end + len(END_OF_DATA)] == 0:  # the coder's last bytes may be zeros too
+                        end += 1
+                    total += end - pos
+                    pos = end + len(END_OF_DATA)
+                else:  # stored chunks, each behind its 4-byte length; a zero length ends them
+                    while (length := int.from_bytes(blob[pos:pos + 4], "big")) > 0:
+                        total += length
+                        pos += 4 + length
+                    pos += 4
+                if blob[pos] not in (NO_CHECKSUM, CHECKSUM):
+                    raise ValueError(f"no checksum flag at byte {pos} of a ZPAQ stream")
+                pos += 1 if blob[pos] == NO_CHECKSUM else 21  # the flag, and a SHA-1 after CHECKSUM
+            if blob[pos] != END_OF_BLOCK:
+                raise ValueError(f"no end of block at byte {pos} of a ZPAQ stream")
+            pos += 1
+    except IndexError:
+        raise ValueError("the ZPAQ stream ends inside a block") from None
     return total
 
 
