@@ -34,6 +34,7 @@ __all__ = ["LanguageModelCoder", "LmCode"]
 
 DEFAULT_WINDOW = 1024  # tokens; capped by the model's own context length
 WORD_BITS = 32  # constriction's range coder writes 32-bit words
+STOP_CHECK = 8  # how many of the last token prefixes could render as long as the whole text (see tokens_of)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,14 @@ class LanguageModelCoder(Coder):
         except UnicodeDecodeError:
             return None
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids if self._detokenize(ids) == data else None
+        if self._detokenize(ids) != data:
+            return None
+        # The decoder stops at the first prefix of tokens whose text is len(data) bytes long. A proper prefix ending
+        # inside a character shows replacement characters (up to 3 bytes for each of its last <= 3 bytes), so only
+        # the last few prefixes could be that long; if one is, the bytes code is used instead.
+        if any(len(self._detokenize(ids[:k])) >= len(data) for k in range(max(0, len(ids) - STOP_CHECK), len(ids))):
+            return None
+        return ids
 
     def _detokenize(self, ids: list[int]) -> bytes:
         return self.tokenizer.decode(ids, skip_special_tokens=False,
@@ -269,13 +277,19 @@ class LanguageModelCoder(Coder):
 
 
 def build_random_model(folder: str | os.PathLike, training_text: str, vocab_size: int = 512, width: int = 64,
-                       layers: int = 2, heads: int = 2, context: int = 128, seed: int = 0) -> int:
+                       layers: int = 2, heads: int = 2, context: int = 128, seed: int = 0,
+                       init_std: float = 0.02) -> int:
     """Write a randomly initialised GPT-2-shaped model and a byte-level BPE tokenizer (trained on ``training_text``)
-    into ``folder``, for tests and benchmarks: nothing is downloaded. Returns the number of parameters."""
+    into ``folder``, for tests and benchmarks: nothing is downloaded. Returns the number of parameters.
+
+    ``init_std`` is the weights' standard deviation: GPT-2's 0.02 predicts almost uniformly; larger values give
+    random models that disagree with each other (two distinct priors)."""
     import torch
+    import transformers
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
+    transformers.utils.logging.disable_progress_bar()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
@@ -286,7 +300,8 @@ def build_random_model(folder: str | os.PathLike, training_text: str, vocab_size
     tokenizer.save_pretrained(folder)
     torch.manual_seed(seed)
     config = GPT2Config(vocab_size=len(tokenizer), n_embd=width, n_layer=layers, n_head=heads, n_positions=context,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                        initializer_range=init_std)
     model = GPT2LMHeadModel(config)
     model.save_pretrained(folder)
     return sum(p.numel() for p in model.parameters())
