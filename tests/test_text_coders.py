@@ -58,7 +58,7 @@ def test_zpaq_conditioning_really_conditions():
     assert coder.conditional_bits(s, s) < 0.02 * alone
     unrelated = bytes(np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8))
     assert abs(coder.conditional_bits(s[:20000], unrelated) - coder.bits(s[:20000])) < 0.05 * coder.bits(s[:20000])
-    threaded = zpaq.compress(s + s, level=5, threads=2, hints=False)
+    threaded = zpaq.compress(s + s, level=5, threads=2, hints=True)
     assert 8 * zpaq_stream_bytes(threaded) - alone > 0.9 * alone  # two blocks: the second copy is coded afresh
 
 
