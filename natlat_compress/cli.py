@@ -135,7 +135,7 @@ class Progress:
 def _coders_option(multiple=True):
     if multiple:
         return click.option("--coder", "coders", multiple=True, help="Coder spec (see `natlat coders`); repeat for "
-                            "several. Default: model for tables, zstd:19 for texts.")
+                            "several. Default: model for tables, mix:zstd:19,ppmd:6 for texts.")
     return click.option("--coder", "coder", default="zstd:19", show_default=True,
                         help="Coder spec (see `natlat coders`).")
 
