@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import NatlatError, SpecError
+from ..errors import MissingExtraError, NatlatError, SpecError
 from .base import MODEL, Coder
 
 __all__ = ["LanguageModelCoder", "LmCode"]
@@ -84,7 +84,8 @@ class LanguageModelCoder(Coder):
     family = "lm"
     method = MODEL
     gives_probabilities = True
-    can_decompress = True
+    # decompress() works (the tests decode), but one model call per token is a check, not a speed to benchmark.
+    can_decompress = False
 
     def __init__(self, path: str, window: int | None = None, stride: int | None = None, threads: int = 1) -> None:
         folder = Path(path).expanduser()
@@ -94,6 +95,11 @@ class LanguageModelCoder(Coder):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        import importlib.util
+
+        if importlib.util.find_spec("constriction") is None or importlib.util.find_spec("torch") is None:
+            raise MissingExtraError("the coder 'lm:' needs torch and constriction: "
+                                    "pip install torch==2.13.0 'natlat_compress[lm]'")
         import torch
         import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
