@@ -129,6 +129,21 @@ def test_cli_bits_and_describe(models, tmp_path):
     assert described["window_tokens"] == 32 and described["stride_tokens"] == 8 and described["parameters"] > 0
 
 
+def test_scores_a_text_corpus(models, tmp_path):
+    """Through the engine (which hands coders memoryviews), on two processes."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in (("a.txt", ALICE[:300]), ("b.txt", ALICE[300:600])):
+        (corpus / name).write_bytes(text)
+    spec = f"lm:{models[0]}"
+    report = json.loads(run("score", corpus, "--latent-text", "Alice", "--coder", spec, "--jobs", "2",
+                            "--format", "json", "-s").stdout)
+    (result,) = report["results"]
+    assert result["coder"] == spec
+    assert result["terms"]  # every term a real lm code length
+    assert all(isinstance(v, (int, float)) for v in result["terms"].values())
+
+
 @pytest.mark.parametrize("spec, words", [
     ("lm:/no/such/folder", "no config.json"), ("lm:", "lm takes"), ("lm:{m}:window=0", "positive int"),
     ("lm:{m}:window=8:stride=9", "must not exceed"),

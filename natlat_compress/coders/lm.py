@@ -210,6 +210,7 @@ class LanguageModelCoder(Coder):
         """Arithmetic-code ``data`` (given ``given``); the result carries the words and the ideal length."""
         import constriction
 
+        data, given = bytes(data), bytes(given)  # the engine hands over memoryviews
         encoder = constriction.stream.queue.RangeEncoder()
         ids = self.tokens_of(data)
         encoder.encode(np.array([int(ids is not None)], dtype=np.int32), _uniform(2))
