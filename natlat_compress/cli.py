@@ -163,7 +163,7 @@ def _coders_option(multiple=True):
     if multiple:
         return click.option("--coder", "coders", multiple=True, type=CoderSpec(),
                             help="Coder spec (see `natlat coders`); repeat for several. Default: model for tables, "
-                            "zstd:19 for texts.")
+                            "mix:zstd:19,ppmd:6 for texts.")
     return click.option("--coder", "coder", default="zstd:19", show_default=True, type=CoderSpec(reads="bytes"),
                         help="Byte coder spec (see `natlat coders`).")
 
@@ -181,12 +181,14 @@ def coders_command(fmt):
     rows = []
     for family in FAMILIES.values():
         row = {"name": family.name, "spec": family.syntax, "available": is_available(family)}
-        if row["available"] and family.name != "cmd":
+        if row["available"] and family.name not in ("cmd", "lm"):
             coder = get_coder(family.default_spec)
             row.update(default=coder.spec, conditioning=coder.method, reach_bytes=coder.reach,
                        version=coder.library_version())
         elif family.name == "cmd":
             row.update(default=None, conditioning="concatenation", reach_bytes=None, version="the program's")
+        elif family.name == "lm" and row["available"]:  # no default: the user names a model folder
+            row.update(default=None, conditioning="model", reach_bytes=None, version="the model folder's")
         else:
             row.update(default=None, conditioning=None, reach_bytes=None,
                        version=f"pip install 'natlat_compress[{family.extra}]'")

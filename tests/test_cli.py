@@ -26,7 +26,7 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_coders_lists_every_family():
     rows = json.loads(run("coders", "--format", "json").stdout)
     names = [r["name"] for r in rows]
-    assert names == ["zlib", "bz2", "lzma", "zstd", "lz4", "brotli", "ppmd", "cmd", "model"]
+    assert names == ["zlib", "bz2", "lzma", "zstd", "lz4", "brotli", "ppmd", "zpaq", "mix", "lm", "cmd", "model"]
     assert rows[-1]["conditioning"] == "model" and rows[-1]["reach_bytes"] is None
     zstd = rows[names.index("zstd")]
     assert zstd["available"] and zstd["conditioning"] == "primed" and zstd["reach_bytes"] == 2 ** 21

@@ -68,6 +68,9 @@ class Coder(ABC):
         raise NotImplementedError(f"{self.spec} does not prime; it conditions by {self.method}")
 
     can_decompress: ClassVar[bool] = False
+    # True when code lengths are −log2 P(data) of a probability model (not a black box): mixtures of such coders are
+    # Bayesian mixtures (coders/mix.py).
+    gives_probabilities: ClassVar[bool] = False
 
     def decompress(self, blob: bytes, size: int, given: bytes = b"") -> bytes:
         """Invert :meth:`compress` (or :meth:`compress_given` when ``given`` is not empty)."""

@@ -1,9 +1,10 @@
 """The one registry of coders: spec strings in, coder objects out.
 
 A spec is ``FAMILY[:ARGS]``: ``zlib:9``, ``bz2:9``, ``lzma:9e``, ``zstd:19``, ``zstd:-5``, ``zstd:19:long``, ``lz4``,
-``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``cmd:xz -9e -c``, and the model coders ``model``, ``model:kt``,
-``model:nb`` (which read symbol tables). A family without arguments takes its default level; a spec with an empty
-part (``zstd:``, ``lz4:hc:``) is refused, never completed silently.
+``lz4:hc:12``, ``brotli:11``, ``ppmd:6``, ``zpaq:5``, ``cmd:xz -9e -c``, the mixture ``mix:zstd:19,ppmd:6``, the
+language model ``lm:PATH``, and the model coders ``model``, ``model:kt``, ``model:nb`` (which read symbol tables).
+A family without arguments takes its default level; a spec with an empty part (``zstd:``, ``lz4:hc:``) is refused,
+never completed silently.
 """
 
 from __future__ import annotations
@@ -103,6 +104,30 @@ def _model(args: str) -> Coder:
     return ModelCoder(member, tail=tail == "tail")
 
 
+def _zpaq(args: str) -> Coder:
+    from .zpaq import ZpaqCoder
+
+    return ZpaqCoder(_int_in(args or "5", 1, 5, "level", "zpaq"))
+
+
+def _mix(args: str) -> Coder:
+    from .mix import MixCoder
+
+    members = [m.strip() for m in args.split(",")]
+    if len(members) < 2 or not all(members):
+        raise SpecError(f"mix takes two or more coder specs separated by commas, e.g. 'mix:zstd:19,ppmd:6'; "
+                        f"got 'mix:{args}'")
+    if any(m.partition(":")[0].lower() == "mix" for m in members):
+        raise SpecError(f"a mixture's members cannot be mixtures (mix them all in one): 'mix:{args}'")
+    return MixCoder([get_coder(m) for m in members])
+
+
+def _lm(args: str) -> Coder:
+    from .lm import LanguageModelCoder
+
+    return LanguageModelCoder.from_spec(args)
+
+
 def _cmd(args: str) -> Coder:
     from .external import CommandCoder
 
@@ -118,6 +143,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     Family("lz4", "lz4 | lz4:hc[:1-12]", "lz4", _lz4, "LZ4 block, primed with a 64 KB dictionary"),
     Family("brotli", "brotli:0-11", "brotli:11", _brotli, "brotli, 16 MiB window", "brotli", "brotli"),
     Family("ppmd", "ppmd:ORDER[:MEM_MIB]", "ppmd:6", _ppmd, "PPMd variant H, ORDER 2..64", "pyppmd", "ppmd"),
+    Family("zpaq", "zpaq:1-5", "zpaq:5", _zpaq, "ZPAQ context mixing (5) / BWT (3) / LZ77 (1, 2), one thread",
+           "zpaq", "zpaq"),
+    Family("mix", "mix:SPEC,SPEC[,...]", "mix:zstd:19,lzma:9e", _mix,
+           "mixture over coders: best member + log2 K bits, a Bayesian mixture when all members give probabilities"),
+    Family("lm", "lm:PATH[:window=N][:stride=N][:threads=N]", "lm:PATH", _lm,
+           "causal language model from a local folder (transformers), arithmetic-coded", "transformers", "lm"),
     Family("cmd", "cmd:PROGRAM ARGS", "cmd:xz -9 -c", _cmd, "any program compressing stdin to stdout"),
     Family("model", "model[:kt|:nb][:tail]", "model", _model,
            "sequential Bayesian codes over table columns (KT, naive Bayes, their mixture)"),
@@ -162,7 +193,7 @@ def get_coder(spec: str) -> Coder:
         raise MissingExtraError(
             f"the coder {spec!r} needs the Python package '{family.requires}': "
             f"pip install 'natlat_compress[{family.extra}]'")
-    return family.build(args if name.lower() == "cmd" else args.strip())
+    return family.build(args if name.lower() in ("cmd", "lm") else args.strip())
 
 
 Coder.from_spec = staticmethod(get_coder)
