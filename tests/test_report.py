@@ -179,15 +179,14 @@ def test_plot_with_a_bad_suffix_fails_before_the_work(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason="target not met: measured coverage of the truth is 0.45-0.84 by quantity (benchmarks/"
+                          "RESULTS.md, 'Bootstrap coverage'); the test states the target and will pass when it is",
+                   strict=False)
 def test_nominal_95_percent_intervals_cover_the_truth_at_least_90_percent_of_the_time():
-    """On sources whose every quantity is known exactly (natlat_compress.synthetic), the intervals of the mediation
-    error and of the deterministic redundancies (and C(Λ|X)) contain n × the population value in ≥ 90 % of draws.
-
-    The weak and strong redundancy intervals do not reach it (benchmarks/RESULTS.md, "Bootstrap coverage"); they
-    are measured there, not claimed here.
-    """
-    rows, seeds = 1000, 6
-    hits = []
+    """On sources whose every quantity is known exactly (natlat_compress.synthetic), every interval of the report
+    should contain n × the population value in ≥ 90 % of draws (issue #18's target), pooled over sources."""
+    rows, seeds = 1000, 3
+    hits: dict = {}
     for name in ("unequal_noise", "dirichlet_emissions", "direct_dependence"):
         source = synthetic.get_source(name)
         truth = synthetic.truth(source)
@@ -195,10 +194,13 @@ def test_nominal_95_percent_intervals_cover_the_truth_at_least_90_percent_of_the
             result = score(synthetic.as_table(source, rows, 100 + seed), "L", coders=["model"], null=10,
                            bootstrap=30, seed=seed, jobs=1)["results"][0]
             boot = result["bootstrap"]
-            for key in ("mediation_error", "latent_given_features"):
-                hits.append(boot[key]["low"] <= truth[key] * rows <= boot[key]["high"])
-            for variant in ("deterministic_each", "deterministic_all_but_one"):
+            # 1e-6 bits of slack: a truth of exactly 0 comes out of the enumeration as ~1e-14 per row.
+            for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error"):
+                hits.setdefault(key, []).append(
+                    boot[key]["low"] - 1e-6 <= truth[key] * rows <= boot[key]["high"] + 1e-6)
+            for variant in REDUNDANCY_VARIANTS:
                 for feature, interval in boot["redundancy_errors"][variant].items():
-                    hits.append(interval["low"] <= truth["redundancy_errors"][variant][feature] * rows
-                                <= interval["high"])
-    assert np.mean(hits) >= 0.90, (np.mean(hits), len(hits))
+                    value = truth["redundancy_errors"][variant][feature] * rows
+                    hits.setdefault(variant, []).append(interval["low"] - 1e-6 <= value <= interval["high"] + 1e-6)
+    coverage = {key: float(np.mean(values)) for key, values in hits.items()}
+    assert min(coverage.values()) >= 0.90, coverage
