@@ -11,6 +11,7 @@ from natlat_compress.priors import AgentSpec, Linear, compare_priors, tiny_mixtu
 from natlat_compress.score import score
 
 from .conftest import TABULAR
+from .test_priors import split_table
 
 LENSES = TABULAR / "contact-lenses.csv"
 
@@ -83,23 +84,13 @@ def test_tiny_mixtures_against_the_joint_cells(m_bits, eps_log2):
 
 
 
-def split_rows(tmp_path, source, parts):
-    lines = source.read_text().splitlines()
-    header, rows, paths, start = lines[0], lines[1:], {}, 0
-    for name, count in parts:
-        paths[name] = tmp_path / f"{name}.csv"
-        paths[name].write_text("\n".join([header] + rows[start:start + count]) + "\n")
-        start += count
-    return paths
-
-
 def test_compiler_bound_of_an_untrained_model_agent_is_the_training_corpus_code(tmp_path, data_dir):
     """Agent A has no training: describing B's training corpus costs A the plain code length of that corpus; B pays
     nothing for A's (none)."""
     from natlat_compress.coders import get_coder
     from natlat_compress.corpus import load_table
 
-    p = split_rows(tmp_path, TABULAR / "house-votes-84.csv", [("T", 40), ("train", 60)])
+    p = split_table(tmp_path, TABULAR / "house-votes-84.csv", [("T", 40), ("train", 60)])
     report = compare_priors(p["T"], AgentSpec("model:kt"), AgentSpec("model:kt", (str(p["train"]),)))
     training = load_table(p["train"]).symbols()
     columns = list(training.columns)
