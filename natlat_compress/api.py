@@ -179,14 +179,15 @@ def discover(table, *, features: Sequence[str] = (), exclude: Sequence[str] = ()
     if not isinstance(corpus, TableCorpus):
         raise NatlatError("discover reads a table (CSV/TSV); texts take `natlat score --latent discover`")
     excluded = set(exclude)
-    unknown = [c for c in [*excluded, *features] if c not in corpus.columns]
-    if unknown:
-        raise NatlatError(f"unknown column {unknown[0]!r}; the columns are: {', '.join(corpus.names)}")
+    for option, names in (("--exclude", exclude), ("--features", features)):
+        unknown = [c for c in names if c not in corpus.columns]
+        if unknown:
+            raise NatlatError(f"unknown column {unknown[0]!r} for {option}; the columns are: {', '.join(corpus.names)}")
     chosen = [c for c in (list(features) or corpus.names) if c not in excluded]
     report, candidates = discover_candidates(corpus, features=chosen, k_max=k_max or DEFAULT_K_MAX, coder=coder,
                                              seed=seed, jobs=jobs)
     if not 1 <= rank <= len(candidates):
-        raise NatlatError(f"rank {rank}: there are {len(candidates)} candidates (1..{len(candidates)})")
+        raise NatlatError(f"--rank {rank}: there are only {len(candidates)} candidates")
     kept = candidates[rank - 1]
     if compare:
         report["compare"] = compare_with(corpus, kept, compare, features=chosen, coder=coder, jobs=jobs)

@@ -31,6 +31,13 @@ class Case:
     predictive: Callable[[SymbolColumns], np.ndarray]
     reported: Callable[[SymbolColumns], float]
     exact: bool = True
+    missing: str | None = None  # why the predictive does not yet stand for the coder's whole class (an expected failure)
+
+    def param(self):
+        """The case for ``pytest.mark.parametrize``: an expected failure (strict) while ``missing`` says why."""
+        import pytest
+
+        return pytest.param(self, marks=pytest.mark.xfail(reason=self.missing, strict=True)) if self.missing else self
 
 
 def bits(spec: str, target, given=(), leave_out: str | None = None) -> Callable[[SymbolColumns], float]:
@@ -61,6 +68,8 @@ def joint_mixture(table, targets):
     return mixture_predictive([chain_predictive(columns), *joint_class_predictives(columns)], joint_codes(columns)[0])
 
 
+TREE = "the context-tree half of the link mixture (#14) has no per-row predictive in coders/predictive.py yet"
+
 CASES = [
     Case("model:kt t", ("t",), lambda T: kt(T, "t"), bits("model:kt", "t")),
     Case("model:kt t|g,h", ("t",), lambda T: kt(T, "t", ["g", "h"]), bits("model:kt", "t", ["g", "h"])),
@@ -69,13 +78,14 @@ CASES = [
     Case("model:nb t|g,h leave-one-out", ("t",), lambda T: nb(T, "t", ["g", "h"]),
          bits("model:nb", "t", ["g", "h"], leave_out="w")),
     Case("model t|g", ("t",), lambda T: link_mixture(T, "t", ["g"]), bits("model", "t", ["g"])),
-    Case("model t|g,h", ("t",), lambda T: link_mixture(T, "t", ["g", "h"]), bits("model", "t", ["g", "h"])),
+    Case("model t|g,h", ("t",), lambda T: link_mixture(T, "t", ["g", "h"]), bits("model", "t", ["g", "h"]),
+         missing=TREE),
     Case("model t|g,h leave-one-out", ("t",), lambda T: link_mixture(T, "t", ["g", "h"]),
-         bits("model", "t", ["g", "h"], leave_out="w")),
+         bits("model", "t", ["g", "h"], leave_out="w"), missing=TREE),
     Case("model t|g,h,w (class)", ("t",), lambda T: link_mixture(T, "t", ["g", "h", "w"]),
          bits("model", "t", ["g", "h", "w"]), exact=False),
     Case("model t,u|g chain", ("t", "u"), lambda T: chain_predictive([T["t"], T["u"]], [T["g"]]),
-         bits("model", ["t", "u"], ["g"])),
+         bits("model", ["t", "u"], ["g"]), missing=TREE),
     Case("model t,u joint", ("t", "u"), lambda T: joint_mixture(T, ["t", "u"]), bits("model", ["t", "u"])),
     Case("model t,u,v joint (class)", ("t", "u", "v"), lambda T: joint_mixture(T, ["t", "u", "v"]),
          bits("model", ["t", "u", "v"]), exact=False),

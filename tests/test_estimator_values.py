@@ -46,7 +46,9 @@ def test_theorem1_check_parts_and_labels(seed):
     L, L2 = frozenset({"L"}), frozenset({"M"})
     estimate, bounds = theorem1_check(C, X, L, L2)
     assert estimate == pytest.approx(C(L2, L), abs=1e-12)
-    assert [b.partition for b in bounds] == ["{0} | rest", "{1} | rest", "{2} | rest", "{3} | rest", "{0..1} | {2..3}"]
+    assert [b.partition for b in bounds] == ["0 | rest", "1 | rest", "2 | rest", "3 | rest", "{0, 1} | {2, 3}"]
+    named = theorem1_check(C, X, L, L2, ["a", "b", "c", "d"])[1]
+    assert [b.partition for b in named] == ["a | rest", "b | rest", "c | rest", "d | rest", "{a, b} | {c, d}"]
     splits = [(X[i], frozenset().union(*(x for j, x in enumerate(X) if j != i))) for i in range(4)]
     splits.append((X[0] | X[1], X[2] | X[3]))
     for bound, (A, B) in zip(bounds, splits):

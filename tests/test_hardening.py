@@ -41,7 +41,7 @@ def test_sizes_refused_name_the_valid_forms(text):
     (["score", TABLE, "--latent", "contact-lenses", "--null", "1000000"], "--null"),
     (["bits", TABLE, "--coder", "zstd:"], "empty part"),
     (["bits", TABLE, "--coder", "lz4:hc:"], "lz4 | lz4:hc[:1-12]"),
-    (["score", TABLE, "--latent", "contact-lenses", "--coder", "model:"], "model | model:kt | model:nb"),
+    (["score", TABLE, "--latent", "contact-lenses", "--coder", "model:"], "model[:kt|:nb][:tail]"),
     (["bits", TABLE, "--coder", "model"], "natlat score or natlat priors"),
     (["ncd", TABLE, TABLE, "--coder", "model:kt"], "natlat score or natlat priors"),
     (["axioms", TABLE, "--coder", "model:nb"], "natlat score or natlat priors"),

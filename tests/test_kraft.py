@@ -38,7 +38,7 @@ def test_every_row_is_a_distribution(case, table):
     np.testing.assert_allclose(predictive.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c.param() for c in CASES], ids=lambda c: c.name)
 @PROPERTY
 @given(table=tables)
 def test_reported_length_is_the_sum_of_the_rows(case, table):
@@ -112,6 +112,8 @@ def test_kraft_over_every_table_of_a_few_rows(spec, target):
             columns[name] = (np.array(cells[i * rows:(i + 1) * rows]), 2)
         total += 2.0 ** -get_coder(spec).symbol_bits(SymbolColumns(columns), target, ["g", "h"])
     if spec == "model":
-        assert 0.5 < total <= 1 + 1e-9
+        # at most 1; at least ¼ here: each of the two links, given two or more columns, halves its compact members'
+        # weight for the context-tree half (#14), which on four rows is all but never chosen
+        assert 0.25 < total <= 1 + 1e-9
     else:
         assert total == pytest.approx(1.0, abs=1e-9)

@@ -145,7 +145,7 @@ def test_scores_a_text_corpus(models, tmp_path):
 
 
 @pytest.mark.parametrize("spec, words", [
-    ("lm:/no/such/folder", "no config.json"), ("lm:", "lm takes"), ("lm:{m}:window=0", "positive int"),
+    ("lm:/no/such/folder", "no config.json"), ("lm:", "lm:PATH"), ("lm:{m}:window=0", "positive int"),
     ("lm:{m}:window=8:stride=9", "must not exceed"),
 ])
 def test_bad_specs(models, spec, words):
