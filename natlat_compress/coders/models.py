@@ -270,18 +270,27 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -
     started, Dirichlet ½ smoothing, a fixed seed for the first responsibilities): every row is coded from earlier rows
     only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column.
     """
+    start = min(LC_FIRST_BLOCK, len(columns[0][0]))
+    bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
+    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes):
+        bits += float(_lc_row_bits(_lc_scores(columns, start, stop, log_prior, log_theta)).sum())
+    return bits
+
+
+def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int):
+    """The prequential latent-class code's fits, block by block: ``(start, stop, log π, [log θ per column])`` for rows
+    [start, stop) = [s, 1.25 s) fitted by EM on rows [0, s), the first block after the 64 rows coded by KT (what
+    :func:`latent_class_bits` sums and :mod:`.predictive` spells out row by row)."""
     n = len(columns[0][0])
     start = min(LC_FIRST_BLOCK, n)
-    bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
     rng = np.random.default_rng(0)
     resp = np.empty((0, classes))
     while start < n:
         stop = min(max(start + 1, math.ceil(start * LC_BLOCK_GROWTH)), n)
         log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
                                              LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
-        bits += float(_lc_row_bits(_lc_scores(columns, start, stop, log_prior, log_theta)).sum())
+        yield start, stop, log_prior, log_theta
         start = stop
-    return bits
 
 
 def latent_class_column_sets(columns: Sequence[tuple[np.ndarray, int]], rows: int | None = None):

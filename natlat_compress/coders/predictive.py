@@ -13,16 +13,18 @@ n times the alphabet: these are for checking small tables, not for scoring big o
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
+
+import itertools
 
 import numpy as np
 
-from .models import (LATENT_CLASS_SIZES, LC_BLOCK_GROWTH, LC_EM_ITERATIONS, LC_FIRST_BLOCK, LC_WARM_ITERATIONS, _lc_fit,
-                     _NaiveBayesParts, merge_pair)
+from .ctw import ctw_bits, ctw_depth
+from .models import LATENT_CLASS_SIZES, _NaiveBayesParts, latent_class_fits, merge_pair
 
 __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent_class_predictive",
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
+           "ctw_predictive", "context_tree_class_predictive",
            "joint_class_predictives"]
 
 Column = tuple[np.ndarray, int]
@@ -89,21 +91,14 @@ def latent_class_predictive(columns: Sequence[Column], classes: int) -> np.ndarr
     The first rows are KT column by column (a product of marginal predictives); in block [s, 1.25 s) every row has the
     one distribution ``Σ_h π_h ∏_i θ_hi`` fitted on rows [0, s)."""
     n = len(columns[0][0])
-    start = min(LC_FIRST_BLOCK, n)
     out = np.ones((n, 1))
     for codes, k in columns:  # an outer product per column keeps the first column most significant
         out = (out[:, :, None] * kt_predictive(codes, k)[:, None, :]).reshape(n, -1)
-    rng = np.random.default_rng(0)
-    resp = np.empty((0, classes))
-    while start < n:
-        stop = min(max(start + 1, math.ceil(start * LC_BLOCK_GROWTH)), n)
-        log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
-                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
+    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes):
         joint = np.exp(log_prior)[None, :]  # (joint values so far, classes)
         for table in log_theta:
             joint = (joint[:, None, :] * np.exp(table)[None, :, :]).reshape(-1, classes)
         out[start:stop] = joint.sum(axis=1)
-        start = stop
     return out
 
 
@@ -191,3 +186,34 @@ def joint_class_predictives(columns: Sequence[Column]) -> list[np.ndarray]:
                 members.append(merged.reshape(n_rows, *[sizes[c] for c in order])
                                .transpose(0, *[1 + order.index(c) for c in range(n)]).reshape(n_rows, -1))
     return members
+
+
+def ctw_predictive(target: np.ndarray, k: int, columns: Sequence[Column]) -> np.ndarray:
+    """Context-tree weighting per row, from its code lengths of prefixes: ``P(a | x_<t) = 2^(C(x_<t) − C(x_<t a))``
+    with the given columns' cells of those rows. CTW is prefix-consistent (every node's weighted probability sums over
+    the next symbol to its own), so each row sums to one and the rows' lengths add up to ``ctw_bits`` of the whole.
+    A reference, not a fast path: ``rows × k`` closed-form evaluations."""
+    n = len(target)
+    out = np.empty((n, k))
+    before = 0.0
+    trial = np.array(target, dtype=np.int64)
+    for t in range(n):  # a loop over rows: this spells the code out row by row, which the coder never does
+        cut = [(codes[:t + 1], kc) for codes, kc in columns]
+        lengths = []
+        for a in range(k):
+            trial[t] = a
+            lengths.append(ctw_bits(trial[:t + 1], k, cut))
+        trial[t] = target[t]
+        out[t] = np.exp2(before - np.array(lengths))
+        before = lengths[int(target[t])]
+    return out
+
+
+def context_tree_class_predictive(table, target: str, given: Sequence[str]) -> np.ndarray:
+    """The context-tree half of a ``model`` link given two or more columns, over its whole class: the uniform mixture
+    of CTW over every order of ``ctw_depth`` distinct given columns (the coder evaluates one order and charges log2 of
+    their number, so its length is at least this mixture's)."""
+    codes, k = table[target]
+    depth = ctw_depth(len(codes), [table[g][1] for g in given])
+    members = [ctw_predictive(codes, k, [table[g] for g in order]) for order in itertools.permutations(given, depth)]
+    return mixture_predictive(members, codes)
