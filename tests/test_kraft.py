@@ -38,7 +38,7 @@ def test_every_row_is_a_distribution(case, table):
     np.testing.assert_allclose(predictive.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", [c.param() for c in CASES], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 @PROPERTY
 @given(table=tables)
 def test_reported_length_is_the_sum_of_the_rows(case, table):

@@ -61,7 +61,7 @@ TABLES = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("table_name", sorted(TABLES))
-@pytest.mark.parametrize("case", [c.param() for c in CASES], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_every_model_code_decodes_to_its_table_at_its_length(case, table_name, data_dir):
     table = TABLES[table_name]()
     data = encode(case, table)

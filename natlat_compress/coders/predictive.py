@@ -131,6 +131,9 @@ def chain_predictive(targets: Sequence[Column], given: Sequence[Column] = ()) ->
     out = np.ones((n, digits.shape[1]))
     for i, (codes, k) in enumerate(targets):
         earlier = range(n_given + i)
+        # per row, a joint value agreeing with the row's targets up to i (the link's own prediction is read there)
+        actual = np.ravel_multi_index([t[0] if j <= i else np.zeros(n, np.int64) for j, t in enumerate(targets)],
+                                      sizes)
         subsets = [[]] + [[a] for a in earlier] + [[a, b] for a in earlier for b in earlier if a < b]
         log_weight, predicted = [], []
         for subset in subsets:
@@ -145,8 +148,49 @@ def chain_predictive(targets: Sequence[Column], given: Sequence[Column] = ()) ->
             predicted.append(by_context[np.arange(n)[:, None], value_context, digits[i][None, :]])
         log_weight = np.array(log_weight)
         weight = np.exp2(log_weight - log_weight.max(axis=0))
-        out *= np.einsum("mt,mtv->tv", weight, np.array(predicted)) / weight.sum(axis=0)[:, None]
+        link = np.einsum("mt,mtv->tv", weight, np.array(predicted)) / weight.sum(axis=0)[:, None]
+        if len(earlier) >= 2:  # beside the compact members, the context-tree half (prior ½ each, #14)
+            tree = _chain_tree_link(codes, k, [columns[a] for a in earlier], n_given, digits, i)
+            link = mixture_predictive([link, tree], actual)
+        out *= link
     return out
+
+
+def _chain_tree_link(codes: np.ndarray, k: int, earlier: Sequence[Column], n_given: int, digits: np.ndarray,
+                     i: int) -> np.ndarray:
+    """A chain link's context-tree half at every joint value of each row: CTW of target ``i`` over every order of
+    ``ctw_depth`` earlier columns (uniform over the orders, weighted by their code lengths of the earlier rows), the
+    earlier targets' cells taken from the joint value. ``rows × values × orders`` prefix evaluations."""
+    n, values = len(codes), digits.shape[1]
+    depth = ctw_depth(n, [kc for _, kc in earlier])
+    members = []
+    for order in itertools.permutations(range(len(earlier)), depth):
+        out = np.empty((n, values))
+        trial = np.array(codes, dtype=np.int64)
+        cells = [np.array(earlier[a][0], dtype=np.int64) for a in order]
+        before = 0.0
+        for t in range(n):  # a reference, row by row (see ctw_predictive)
+            for v in range(values):
+                for c, a in zip(cells, order):
+                    if a >= n_given:  # an earlier target: its cell in this joint value
+                        c[t] = digits[a - n_given][v]
+                trial[t] = digits[i][v]
+                out[t, v] = ctw_bits(trial[:t + 1], k, [(c[:t + 1], earlier[a][1]) for c, a in zip(cells, order)])
+            for c, a in zip(cells, order):  # the row's actual cells, for the rows after it
+                c[t] = earlier[a][0][t]
+            trial[t] = codes[t]
+            actual_v = next(v for v in range(values) if all(
+                digits[a - n_given][v] == earlier[a][0][t] for a in range(n_given, len(earlier)))
+                and digits[i][v] == codes[t])
+            lengths = out[t].copy()
+            out[t] = np.exp2(before - lengths)
+            before = lengths[actual_v]
+        members.append(out)
+    # the joint value each row actually has, as far as targets <= i go (later targets' digits do not matter here)
+    actual = np.array([next(v for v in range(values) if all(
+        digits[a - n_given][v] == earlier[a][0][t] for a in range(n_given, len(earlier))) and digits[i][v] == codes[t])
+        for t in range(n)])
+    return mixture_predictive(members, actual)
 
 
 def link_class_predictives(table, target: str, given: Sequence[str], naive_bayes: bool) -> list[np.ndarray]:
