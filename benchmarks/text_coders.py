@@ -14,7 +14,6 @@ code length against Σ −log2 p; ``--build-lm DIR`` first writes a randomly ini
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path

@@ -19,7 +19,7 @@ from typing import Callable, Sequence, Union
 
 from .axioms import axioms as _axioms, ncd_matrix
 from .bench import MIN_RUN_SECONDS, bench as _bench
-from .coders import get_coder
+from .coders.registry import byte_coder
 from .corpus import read_input
 from .errors import NatlatError
 from .priors import AgentSpec, compare_priors
@@ -41,14 +41,6 @@ def _read(item: Data) -> tuple[bytes, str | None]:
     raise NatlatError(f"expected a path or bytes; got a {type(item).__name__}")
 
 
-def _byte_coder(spec: str, command: str):
-    coder = get_coder(spec)
-    if coder.reads != "bytes":
-        raise NatlatError(f"{spec} reads symbol tables, not bytes: `{command}` takes byte coders (see `natlat coders`); "
-                          "model coders score tables with `natlat score` and `natlat priors`")
-    return coder
-
-
 def bits(file: Data, *, given: Data | None = None, coder: str = "zstd:19") -> BitsResult:
     """The code length of ``file`` — or of ``file`` given ``given`` — in bits, with no container (``natlat bits``).
 
@@ -57,7 +49,7 @@ def bits(file: Data, *, given: Data | None = None, coder: str = "zstd:19") -> Bi
     >>> r.bits < nc.bits(b"to be or not to be " * 50, coder="zstd:19").bits
     True
     """
-    the_coder = _byte_coder(coder, "bits")
+    the_coder = byte_coder(coder, "bits")
     data, name = _read(file)
     prior, given_name = _read(given) if given is not None else (b"", None)
     n_bits = the_coder.conditional_bits(data, prior) if given is not None else the_coder.bits(data)
@@ -73,7 +65,7 @@ def conditional_bits(file: Data, given: Data, *, coder: str = "zstd:19") -> Bits
 
 def axioms(file: Data, *, coder: str = "zstd:19", sizes: Sequence[int] | None = None) -> AxiomsResult:
     """How far a coder is from a normal compressor on prefixes of ``file`` (``natlat axioms``; THEORY.md §3)."""
-    the_coder = _byte_coder(coder, "axioms")
+    the_coder = byte_coder(coder, "axioms")
     data, name = _read(file)
     if not data:
         raise NatlatError(f"{name or 'the data'} is empty")
@@ -87,7 +79,7 @@ def axioms(file: Data, *, coder: str = "zstd:19", sizes: Sequence[int] | None = 
 
 def ncd(files: Sequence[Data], *, coder: str = "zstd:19") -> NcdResult:
     """The normalized compression distance of every pair of ``files`` (``natlat ncd``; Cilibrasi & Vitányi)."""
-    the_coder = _byte_coder(coder, "ncd")
+    the_coder = byte_coder(coder, "ncd")
     if len(files) < 1:
         raise NatlatError("ncd needs at least one file")
     read = [_read(f) for f in files]

@@ -20,7 +20,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .coders import FAMILIES, get_coder, is_available
+from .coders import FAMILIES, is_available
+from .coders.registry import byte_coder
 from .corpus import read_input
 from .errors import NatlatError, SpecError
 
@@ -175,10 +176,7 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
         specs = expand_specs(coders, levels)
     else:
         specs = [s for s in expand_specs(DEFAULT_BENCH_CODERS, None) if is_available(FAMILIES[s.partition(":")[0]])]
-    chosen = [get_coder(s) for s in specs]
-    for coder in chosen:
-        if coder.reads != "bytes":
-            raise NatlatError(f"{coder.spec} reads symbol tables; natlat bench measures byte coders")
+    chosen = [byte_coder(s, "bench") for s in specs]
     files = _files(paths)
     datas = {f: read_input(f) for f in files}
     empty = [str(f) for f, d in datas.items() if not d]

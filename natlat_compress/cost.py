@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .coders import get_coder
 
-__all__ = ["Estimate", "estimate", "throughput_file", "measured_rate", "current_rss_bytes", "machine_memory_bytes"]
+__all__ = ["Estimate", "estimate", "throughput_file", "measured_rate", "current_rss_bytes"]
 
 SAMPLE_BYTES = 1 << 20  # bytes of the corpus a byte coder's rate is measured on
 MIN_MEASURE_SECONDS = 0.2
@@ -71,7 +71,7 @@ def _load_rates() -> dict:
 
 
 def _store_rate(key: str, rate: float) -> None:
-    from .report import write_atomic
+    from .output import write_atomic
 
     rates = _load_rates() | {key: rate}
     try:
@@ -172,13 +172,6 @@ def current_rss_bytes() -> int:
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def machine_memory_bytes() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover  (not POSIX)
-        return None
 
 
 def _coder_memory(spec: str, n_bytes: int) -> int:

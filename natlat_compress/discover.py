@@ -29,7 +29,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -211,7 +211,7 @@ def _cross_fit(halves, fit: Callable, assign: Callable, k: int) -> tuple[np.ndar
     first, second = halves
     fit_first, fit_second = fit(first), fit(second)
     n = len(first) + len(second)
-    codes, scores_all = np.empty(n, dtype=np.int64), {}
+    codes = np.empty(n, dtype=np.int64)
     held_out = 0.0
     for rows, params in ((second, fit_first), (first, fit_second)):
         scores = assign(rows, params)
@@ -282,7 +282,7 @@ def _merge_candidates(symbols, names, n_rows: int) -> list[Candidate]:
                 pairs.append((_plugin_mutual_information(symbols[a], symbols[b]), a, b))
     out = []
     for mi, a, b in sorted(pairs, key=lambda p: -p[0])[:MERGE_PAIRS]:
-        (ca, ka), (cb, kb) = symbols[a], symbols[b]
+        (ca, _), (cb, kb) = symbols[a], symbols[b]
         codes, k = np.unique(ca * kb + cb, return_inverse=True)
         out.append(Candidate(f"{a} & {b}", "merge", k.astype(np.int64), len(codes), (a, b),
                              detail={"plugin_mutual_information_bits": mi}))

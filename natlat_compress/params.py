@@ -13,13 +13,10 @@ import click
 
 from .errors import NatlatError
 
-__all__ = ["ByteSize", "CoderSpec", "OutputPath", "SEED", "parse_size", "SYMBOL_COMMANDS"]
+__all__ = ["ByteSize", "CoderSpec", "OutputPath", "SEED", "parse_size"]
 
 # A seed is any non-negative integer NumPy's generators take; 2^63 - 1 keeps it an int64 everywhere.
 SEED = click.IntRange(0, 2**63 - 1)
-
-# The commands that can run a coder that reads symbol tables (the model coders); every other command codes bytes.
-SYMBOL_COMMANDS = ("score", "priors")
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9, "t": 10**12,
           "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -83,17 +80,15 @@ class CoderSpec(click.ParamType):
         self.reads = reads
 
     def convert(self, value, param, ctx):
-        from .coders import get_coder
+        from .coders.registry import byte_coder, get_coder
 
         try:
-            coder = get_coder(value)
+            if self.reads == "bytes":
+                byte_coder(value, ctx.info_name if ctx is not None else "this command")
+            else:
+                get_coder(value)
         except NatlatError as exc:
             self.fail(str(exc), param, ctx)
-        if self.reads is not None and coder.reads != self.reads:
-            command = ctx.info_name if ctx is not None else "this command"
-            self.fail(f"{value!r} codes tables of symbols, and `natlat {command}` takes byte coders only; use it "
-                      f"with {' or '.join(f'natlat {c}' for c in SYMBOL_COMMANDS)} on a table, or give a byte coder "
-                      f"(see `natlat coders`)", param, ctx)
         return value
 
 

@@ -57,6 +57,22 @@ def _slow_command(tmp_path: Path) -> tuple[str, str]:
     return f"cmd:{script}", pause
 
 
+def _signal_when(process: subprocess.Popen, signum: int, ready, settle: float) -> tuple[bytes, float]:
+    """Send ``signum`` once ``ready()`` holds (and ``settle`` seconds more); its stderr and the seconds it took to
+    exit. A run that does not exit is killed, so no test leaves it behind."""
+    try:
+        assert _wait_until(ready, 30)
+        time.sleep(settle)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=10)
+        return stderr, time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 @pytest.mark.parametrize("signum, status, jobs", [
     (signal.SIGTERM, 143, "2"),
     (signal.SIGINT, 130, "2"),
@@ -73,18 +89,8 @@ def test_a_signal_stops_every_process_of_the_run(tmp_path, signum, status, jobs)
     def survivors() -> list[int]:
         return _processes_mentioning(str(tmp_path)) + _processes_mentioning(pause)
 
-    try:
-        # Wait until a slow program sleeps, then signal the main process only (as `kill` or a scheduler would).
-        assert _wait_until(lambda: _processes_mentioning(pause), 30)
-        time.sleep(0.3)
-        sent = time.monotonic()
-        process.send_signal(signum)
-        _, stderr = process.communicate(timeout=10)
-        elapsed = time.monotonic() - sent
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    # Wait until a slow program sleeps, then signal the main process only (as `kill` or a scheduler would).
+    stderr, elapsed = _signal_when(process, signum, lambda: _processes_mentioning(pause), settle=0.3)
     assert process.returncode == status, stderr
     assert elapsed < 2.5, elapsed
     lines = stderr.decode().strip().splitlines()
@@ -101,17 +107,9 @@ def test_sigterm_stops_compressing_workers(tmp_path):
     argv = [sys.executable, "-m", "natlat_compress", "score", str(table), "--latent", "c0", "--coder", "lzma:9e",
             "--null", "0", "--jobs", "2", "-s"]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert _wait_until(lambda: len(_processes_mentioning(str(table))) >= 3, 30)  # the main process and 2 workers
-        time.sleep(0.5)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-        elapsed = time.monotonic() - sent
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    # the main process and 2 workers
+    stderr, elapsed = _signal_when(process, signal.SIGTERM, lambda: len(_processes_mentioning(str(table))) >= 3,
+                                   settle=0.5)
     assert process.returncode == 143, stderr
     assert elapsed < 2.5, elapsed
     assert "Traceback" not in stderr.decode()

@@ -18,7 +18,11 @@ from typing import Callable
 from ..errors import MissingExtraError, SpecError
 from .base import Coder
 
-__all__ = ["Family", "FAMILIES", "get_coder", "family_names", "is_available", "register_agent", "AGENTS"]
+__all__ = ["Family", "FAMILIES", "get_coder", "byte_coder", "family_names", "is_available", "register_agent", "AGENTS",
+           "SYMBOL_COMMANDS"]
+
+# The commands that can run a coder that reads symbol tables (the model coders); every other command codes bytes.
+SYMBOL_COMMANDS = ("score", "priors")
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,17 @@ def get_coder(spec: str) -> Coder:
             f"the coder {spec!r} needs the Python package '{family.requires}': "
             f"pip install 'natlat_compress[{family.extra}]'")
     return family.build(args if name.lower() in ("cmd", "lm") else args.strip())
+
+
+def byte_coder(spec: str, command: str) -> Coder:
+    """The coder a spec names, refused with a message naming the commands that take it if it reads symbol tables
+    (``command``, e.g. ``bits``, takes byte coders only)."""
+    coder = get_coder(spec)
+    if coder.reads != "bytes":
+        raise SpecError(f"{spec!r} codes tables of symbols, and `natlat {command}` takes byte coders only; use it with "
+                        f"{' or '.join(f'natlat {c}' for c in SYMBOL_COMMANDS)} on a table, or give a byte coder "
+                        f"(see `natlat coders`)")
+    return coder
 
 
 Coder.from_spec = staticmethod(get_coder)
