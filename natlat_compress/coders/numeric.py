@@ -44,8 +44,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["NumericColumn", "numeric_link_bits", "student_t_cell_bits", "regression_bits", "histogram_bits",
-           "normal_quantile", "CONTEXT_BINS", "HISTOGRAM_BINS"]
+__all__ = ["NumericColumn", "numeric_link_bits", "student_t_cell_bits", "regression_bits", "regression_bits_of_subsets",
+           "histogram_bits", "normal_quantile", "CONTEXT_BINS", "HISTOGRAM_BINS"]
 
 LN2 = math.log(2.0)
 CONTEXT_BINS = 8  # quantile bins of a numeric column used as a categorical context
@@ -93,13 +93,19 @@ def _log_gamma(x: np.ndarray) -> np.ndarray:
     return _lgamma(uniques).astype(np.float64)[inverse.ravel()]
 
 
-def _student_t_bits(y: np.ndarray, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray, delta: float) -> np.ndarray:
-    """Per row, ``−log2(f(y)·δ)`` for the Student-t density f (scale floored at 2δ), plus the Kraft slack, in bits."""
+def _student_t_bits(y: np.ndarray, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray | float,
+                    delta: float) -> np.ndarray:
+    """Per row, ``−log2(f(y)·δ)`` for the Student-t density f (scale floored at 2δ), plus the Kraft slack, in bits.
+    The arguments broadcast (a block of rows × several regressions at once); a scalar ``dof`` is one block's."""
     scale = np.maximum(scale, SCALE_FLOOR_CELLS * delta)
-    dof = np.broadcast_to(dof, y.shape).astype(np.float64)
+    if np.ndim(dof) == 0:
+        dof = float(dof)
+        log_gammas = math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2)
+    else:
+        dof = np.broadcast_to(dof, np.shape(y)).astype(np.float64)
+        log_gammas = _log_gamma((dof + 1) / 2) - _log_gamma(dof / 2)
     z2 = ((y - loc) / scale) ** 2
-    log_density = (_log_gamma((dof + 1) / 2) - _log_gamma(dof / 2) - 0.5 * np.log(dof * math.pi) - np.log(scale)
-                   - (dof + 1) / 2 * np.log1p(z2 / dof))
+    log_density = log_gammas - 0.5 * np.log(dof * math.pi) - np.log(scale) - (dof + 1) / 2 * np.log1p(z2 / dof)
     return -(log_density + math.log(delta)) / LN2 + KRAFT_SLACK_BITS
 
 
@@ -149,6 +155,21 @@ def student_t_cell_bits(y: np.ndarray, delta: float, context: np.ndarray | None 
     return out
 
 
+def regression_schedule(n: int, d: int) -> list[int]:
+    """The block starts of a regression on ``d`` design columns over ``n`` rows, then ``n``: the first block starts
+    at ``d + 2`` (ν = s − d ≥ 2), each block is 25 % longer than the rows before it."""
+    starts = [min(d + 2, n)]
+    while starts[-1] < n:
+        starts.append(min(n, max(starts[-1] + 1, math.ceil(starts[-1] * REGRESSION_GROWTH))))
+    return starts
+
+
+def _ridge(trace: float | np.ndarray, d: int) -> float | np.ndarray:
+    """The ridge added to a Gram matrix before it is inverted: 1e-10 of its mean diagonal (it only keeps a design
+    column that is still constant invertible)."""
+    return 1e-10 * np.maximum(trace / d, 1e-300)
+
+
 def regression_bits(y: np.ndarray, design: np.ndarray, delta: float, fallback: np.ndarray) -> float:
     """The bits of the sequential Bayesian linear regression of ``y`` on ``design`` (n × d, an intercept included),
     reference prior, refreshed at block starts; rows before ν = s − d ≥ 2 cost their ``fallback`` bits.
@@ -157,35 +178,130 @@ def regression_bits(y: np.ndarray, design: np.ndarray, delta: float, fallback: n
     block is Student-t with ``ν = s − d``, location ``zᵀβ̂`` and scale² ``SSR/ν · (1 + zᵀA⁻¹z)``. Blocks start at
     s = d + 2 and grow by 25 %: a plug-in of the posterior at a block's start pays about (g − 1)/ln g = 1.12 times the
     Bayesian regret of (d/2)·log2 n bits, a few thousandths of a bit per row at 2,000 rows, in a fifth of the
-    passes that blocks growing by 5 % take.
+    passes that blocks growing by 5 % take. :func:`regression_bits_of_subsets` gives the same bits for several
+    subsets of one design's columns at once.
     """
-    n, d = design.shape
-    first = min(d + 2, n)
-    bits = float(fallback[:first].sum())
-    if first == n:
-        return bits
-    centred = y - y[0]
-    starts = [first]
-    while starts[-1] < n:
-        starts.append(min(n, max(starts[-1] + 1, math.ceil(starts[-1] * REGRESSION_GROWTH))))
-    gram = design[:first].T @ design[:first]
-    moment = design[:first].T @ centred[:first]
-    square = float(centred[:first] @ centred[:first])
-    loc, scale, dof = np.empty(n - first), np.empty(n - first), np.empty(n - first)
-    identity = np.eye(d)
-    for s, e in zip(starts[:-1], starts[1:]):
-        inverse = np.linalg.inv(gram + 1e-10 * max(float(gram.trace()) / d, 1e-300) * identity)
-        coef = inverse @ moment
-        residual = max(square - moment @ coef, 0.0)
-        rows = design[s:e]
-        leverage = ((rows @ inverse) * rows).sum(axis=1)
-        loc[s - first:e - first] = rows @ coef
-        scale[s - first:e - first] = np.sqrt(residual / (s - d) * (1 + leverage))
-        dof[s - first:e - first] = s - d
-        gram += rows.T @ rows
-        moment += rows.T @ centred[s:e]
-        square += float(centred[s:e] @ centred[s:e])
-    return bits + float(_student_t_bits(centred[first:], loc, scale, dof, delta).sum())
+    bits, first = regression_bits_of_subsets(y, design, [range(design.shape[1])], delta)
+    return float(fallback[:first[0]].sum()) + float(bits[0])
+
+
+CONDITION_LIMIT = 1e8  # Gram matrices with a wider spectrum (a column still constant) are inverted per subset
+CANCELLATION_LIMIT = 1e6  # a subset's leverage this many times below the whole design's is computed directly
+
+
+def regression_bits_of_subsets(y: np.ndarray, design: np.ndarray, subsets: Sequence[Sequence[int]],
+                               delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`regression_bits` of ``y`` on several subsets of the columns of ``design`` (each subset a list of column
+    indices with the intercept), from each regression's first block on: ``(bits, first)`` per subset; add the
+    fallback bits of the rows before ``first``. The same code lengths, to float rounding, for far less work.
+
+    Every subset's Gram matrix is a submatrix of the whole design's, made once per block start. Subsets of one size
+    share a block schedule and are computed together, in one of two ways, whichever takes fewer operations per row:
+
+    * directly, a stack of the subsets' Gram matrices inverted at once (small subsets: each column alone);
+    * from the whole design, when a subset lacks only a few columns E (the leave-one-out terms). With the
+      eigendecomposition ``A = V diag(e) Vᵀ`` of the whole Gram matrix, a subset's own ridge λ only changes the
+      weights ``w = 1/(e + λ)`` of ``P = (A + λI)⁻¹ = V diag(w) Vᵀ``, and leaving out E is a Schur complement: with
+      ``u = P z`` and ``c = P b``, the subset's leverage is ``zᵀPz − u_Eᵀ P_EE⁻¹ u_E``, its location
+      ``zᵀPb − u_Eᵀ P_EE⁻¹ c_E`` and its explained sum of squares ``bᵀPb − c_Eᵀ P_EE⁻¹ c_E`` (Golub & Van Loan,
+      *Matrix Computations*, §3.2 and §12.5; z and b may keep their values on E, since ``P − P_{·E} P_EE⁻¹ P_{E·}``
+      vanishes there). Where that subtraction would lose more than six digits, or the whole Gram matrix is
+      ill-conditioned (a column still constant), the block is computed directly.
+    """
+    n, width = design.shape
+    centred = y - y[0] if n else y
+    columns = design.T  # every block below is the design's columns × the block's rows
+    subsets = [np.asarray(sorted(subset), dtype=np.int64) for subset in subsets]
+    bits = np.zeros(len(subsets))
+    by_size: dict[int, list[int]] = {}
+    for i, subset in enumerate(subsets):
+        by_size.setdefault(len(subset), []).append(i)
+    schedules = {d: regression_schedule(n, d) for d in by_size}
+    first = np.array([schedules[len(subset)][0] for subset in subsets], dtype=np.int64)
+    kept = {d: np.array([subsets[i] for i in members]).reshape(len(members), d) for d, members in by_size.items()}
+    removed = {d: np.array([np.setdiff1d(np.arange(width), subset) for subset in rows]).reshape(len(rows), width - d)
+               for d, rows in kept.items()}
+    # Every size's blocks in the order of their starts: the Gram matrix grows once through all of them.
+    blocks = sorted((s, e, d) for d, starts in schedules.items() for s, e in zip(starts[:-1], starts[1:]))
+    gram, moment, square, seen = np.zeros((width, width)), np.zeros(width), 0.0, 0
+    for s, e, d in blocks:
+        before = columns[:, seen:s]
+        gram += before @ before.T
+        moment += before @ centred[seen:s]
+        square += float(centred[seen:s] @ centred[seen:s])
+        seen = s
+        m, k = len(kept[d]), width - d
+        statistics = (gram, moment, square, s)
+        if m * d * d <= width * width + m * width * (k + 2):
+            bits[by_size[d]] += _subset_block_bits(columns[:, s:e], centred[s:e], statistics, kept[d], delta)
+        else:
+            bits[by_size[d]] += _leaving_out_block_bits(columns[:, s:e], centred[s:e], statistics, kept[d],
+                                                        removed[d], delta)
+    return bits, first
+
+
+def _student_t_block_bits(y: np.ndarray, location: np.ndarray, variance: np.ndarray, dof: int,
+                          delta: float) -> np.ndarray:
+    """:func:`_student_t_bits` of one block of rows (the last axis) for several regressions, summed over the rows,
+    from the squared scales ``variance``: the same bits, in fewer passes over the rows."""
+    variance = np.maximum(variance, (SCALE_FLOOR_CELLS * delta) ** 2)
+    per_row = np.log(variance) / 2 + (dof + 1) / 2 * np.log1p((y - location) ** 2 / (variance * dof))
+    constant = (math.lgamma(dof / 2) - math.lgamma((dof + 1) / 2) + 0.5 * math.log(dof * math.pi)
+                - math.log(delta)) / LN2 + KRAFT_SLACK_BITS
+    return per_row.sum(axis=-1) / LN2 + constant * variance.shape[-1]
+
+
+def _subset_block_bits(block: np.ndarray, y: np.ndarray, statistics: tuple, kept: np.ndarray,
+                       delta: float) -> np.ndarray:
+    """The bits of one block (``block``: the design's columns × the block's rows) for the regression on each
+    subset ``kept[j]`` of the columns (m × d), summed over its rows; ``statistics`` are the Gram matrix, moment
+    vector and sum of squares of the ``s`` rows before the block, and ``s``."""
+    gram, moment, square, s = statistics
+    m, d = kept.shape
+    grams = gram[kept[:, :, None], kept[:, None, :]]
+    ridge = _ridge(np.trace(grams, axis1=1, axis2=2), d)
+    inverse = np.linalg.inv(grams + ridge[:, None, None] * np.eye(d))
+    moments = moment[kept]
+    coef = (inverse @ moments[:, :, None])[:, :, 0]
+    residual = np.maximum(square - (moments * coef).sum(axis=1), 0.0)
+    z = block[kept]  # m × d × rows
+    leverage = ((inverse @ z) * z).sum(axis=1)
+    location = (coef[:, None, :] @ z)[:, 0]
+    return _student_t_block_bits(y, location, residual[:, None] / (s - d) * (1 + leverage), s - d, delta)
+
+
+def _leaving_out_block_bits(block: np.ndarray, y: np.ndarray, statistics: tuple, kept: np.ndarray,
+                            removed: np.ndarray, delta: float) -> np.ndarray:
+    """:func:`_subset_block_bits` for subsets given as the whole design without the columns ``removed[j]`` (m × k),
+    by the Schur complement of :func:`regression_bits_of_subsets`."""
+    gram, moment, square, s = statistics
+    m, k = removed.shape
+    d = len(gram) - k
+    ridge = _ridge(gram.trace() - np.diag(gram)[removed].sum(axis=1), d)  # each subset's own
+    eigenvalues, vectors = np.linalg.eigh(gram)
+    weights = 1 / (eigenvalues[:, None] + ridge)  # column j: P_j = V diag(weights[:, j]) Vᵀ
+    direct = (eigenvalues[-1] + ridge) > CONDITION_LIMIT * (eigenvalues[0] + ridge)
+    projected = vectors.T @ block
+    projected_moment = vectors.T @ moment
+    leverage = weights.T @ projected ** 2  # m × rows
+    location = (weights * projected_moment[:, None]).T @ projected
+    explained = (projected_moment ** 2) @ weights
+    if k:
+        directions = weights.T[:, None, :] * vectors[removed]  # m × k × width: the rows E of P_j, in V's basis
+        corner = np.linalg.inv(directions @ vectors[removed].transpose(0, 2, 1))  # (P_j)_EE⁻¹
+        removed_moment = directions @ projected_moment  # m × k: (P_j b)_E
+        removed_rows = (directions.reshape(m * k, -1) @ projected).reshape(m, k, -1)  # (P_j z)_E
+        solved = corner @ removed_rows
+        whole_leverage = leverage
+        leverage = leverage - (solved * removed_rows).sum(axis=1)
+        location = location - (solved * removed_moment[:, :, None]).sum(axis=1)
+        explained = explained - (removed_moment * (corner @ removed_moment[:, :, None])[:, :, 0]).sum(axis=1)
+        direct |= (leverage * CANCELLATION_LIMIT < whole_leverage).any(axis=1)
+    residual = np.maximum(square - explained, 0.0)
+    bits = _student_t_block_bits(y, location, residual[:, None] / (s - d) * (1 + leverage), s - d, delta)
+    if direct.any():
+        bits[direct] = _subset_block_bits(block, y, statistics, kept[direct], delta)
+    return bits
 
 
 def histogram_bits(grid: np.ndarray, bins: int, context: np.ndarray | None = None, n_contexts: int = 1) -> float:
@@ -321,12 +437,8 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
                 bounds = np.r_[0, np.cumsum(np.bincount(cells, minlength=n_cells))]
                 members.append(sum(regression_bits(y[rows], design[rows], delta, cell_rows[rows])
                                    for rows in (rows_of[a:b] for a, b in zip(bounds[:-1], bounds[1:]))))
-        indicators = [np.eye(table[g][1])[table[g][0][present]][:, 1:] for g in categorical_given
-                      if table[g][1] - 1 <= MAX_INDICATORS]
         for scores in ([False, True] if numeric_given else [False]):
-            columns = [np.ones(n), *(c for block in indicators for c in block.T),
-                       *(x[present] for g in numeric_given for x in _numeric_regressors(table.numeric[g], scores))]
-            members.append(regression_bits(y, np.column_stack(columns), delta, fallback))
+            members.append(_regression_member(table, target, given, scores, fallback, cached))
         # Student-t per cell, regression per cell, the two regressions, histograms given each numeric column.
         class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
         # The histogram's context: the categorical given columns and the numeric one whose bins predict best.
@@ -341,6 +453,50 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
     bits += _mixture(members, class_size)
     table.cache[key] = bits
     return bits
+
+
+def _regressor_columns(table, name: str, present: np.ndarray, scores: bool) -> list[np.ndarray]:
+    """A given column's regressors over the target's present rows: a categorical one's indicators (none past
+    ``MAX_INDICATORS``), a numeric one's values or normal scores (see :func:`_numeric_regressors`)."""
+    if name in table.numeric:
+        return [x[present] for x in _numeric_regressors(table.numeric[name], scores)]
+    codes, k = table[name]
+    return list(np.eye(k)[codes[present]][:, 1:].T) if k - 1 <= MAX_INDICATORS else []
+
+
+def _regression_member(table, target: str, given: Sequence[str], scores: bool, fallback: np.ndarray,
+                       cached) -> float:
+    """The regression member of ``C(target | given)`` in bits. The terms of one target come in families computed
+    together by :func:`regression_bits_of_subsets` and kept: given every other column or all but one (the
+    leave-one-out terms), and given one column alone. Other given sets are computed by :func:`regression_bits`."""
+    column = table.numeric[target]
+    present = ~column.missing
+    y = column.values[present]
+    others = [g for g in dict.fromkeys([*table.columns, *table.numeric])
+              if g != target and (g in table.numeric or table[g][1] - 1 <= MAX_INDICATORS)]  # those with regressors
+    chosen = [g for g in others if g in given]
+    if len(chosen) >= len(others) - 1:
+        family, subsets = "all but one", [others] + [[g for g in others if g != left] for left in others]
+        member = [g for g in others if g not in given][:1]
+    elif len(chosen) == 1:
+        family, subsets, member = "one", [[g] for g in others], chosen
+    else:
+        columns = [np.ones(len(y)), *(x for g in chosen for x in _regressor_columns(table, g, present, scores))]
+        return regression_bits(y, np.column_stack(columns), column.precision, fallback)
+
+    def compute() -> dict:
+        regressors = {g: _regressor_columns(table, g, present, scores) for g in others}
+        offsets = dict(zip(others, np.cumsum([1] + [len(r) for r in regressors.values()]).tolist()))
+        design = np.column_stack([np.ones(len(y)), *(x for r in regressors.values() for x in r)])
+        indices = [[0, *(i for g in subset for i in range(offsets[g], offsets[g] + len(regressors[g])))]
+                   for subset in subsets]
+        bits, first = regression_bits_of_subsets(y, design, indices, column.precision)
+        keys = [tuple(g for g in others if g not in subset) for subset in subsets] if family == "all but one" \
+            else [tuple(subset) for subset in subsets]
+        return dict(zip(keys, zip(bits.tolist(), first.tolist())))
+
+    bits, first = cached(("regression", family, scores), compute)[tuple(member)]
+    return float(fallback[:first].sum()) + bits
 
 
 def gaussian_class_bits(table, target: str, given: Sequence[str]) -> float:
