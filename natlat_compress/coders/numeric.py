@@ -442,14 +442,18 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
         # Student-t per cell, regression per cell, the two regressions, histograms given each numeric column.
         class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
         # The histogram's context: the categorical given columns and the numeric one whose bins predict best.
-        target_bins = np.searchsorted(np.unique(np.quantile(y, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS,
-                                                            method="lower")), y, side="right")
-        best = min(numeric_given, key=lambda g: (kt_bits(target_bins, CONTEXT_BINS, table[g][0][present],
-                                                         table[g][1]), g)) if numeric_given else None
-        context_columns = [table[g] for g in categorical_given] + ([table[best]] if best else [])
-        context, size = _context(context_columns, table.n)
-        context, size = _compact(context[present])
-        members += [fixed + kt_bits(codes, k, context, size) for codes, k, fixed in layouts]
+        target_bins = cached("bins", lambda: np.searchsorted(np.unique(np.quantile(
+            y, np.arange(1, CONTEXT_BINS) / CONTEXT_BINS, method="lower")), y, side="right"))
+        best = min(numeric_given, key=lambda g: (cached(("bins given", g), lambda: kt_bits(
+            target_bins, CONTEXT_BINS, table[g][0][present], table[g][1])), g)) if numeric_given else None
+
+        def histograms() -> list[float]:
+            context_columns = [table[g] for g in categorical_given] + ([table[best]] if best else [])
+            context, size = _context(context_columns, table.n)
+            context, size = _compact(context[present])
+            return [fixed + kt_bits(codes, k, context, size) for codes, k, fixed in layouts]
+
+        members += cached(("histograms given", tuple(categorical_given), best), histograms)
     bits += _mixture(members, class_size)
     table.cache[key] = bits
     return bits
