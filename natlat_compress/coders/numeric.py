@@ -88,7 +88,15 @@ class NumericColumn:
 
 
 def _log_gamma(x: np.ndarray) -> np.ndarray:
-    """ln Γ elementwise (evaluated once per distinct value: degrees of freedom take few)."""
+    """ln Γ elementwise, evaluated once per distinct value (degrees of freedom take few). Halves of integers (the
+    Student-t cells' ν/2 and (ν + 1)/2) are found by counting, without a sort."""
+    doubled = 2 * np.asarray(x, dtype=np.float64)
+    halves = doubled.astype(np.int64)
+    if len(halves) and (halves == doubled).all() and 0 < halves.min() and halves.max() <= 4 * len(halves) + 64:
+        values = np.flatnonzero(np.bincount(halves))
+        table = np.zeros(values[-1] + 1)
+        table[values] = _lgamma(values / 2).astype(np.float64)
+        return table[halves]
     uniques, inverse = np.unique(x, return_inverse=True)
     return _lgamma(uniques).astype(np.float64)[inverse.ravel()]
 
@@ -210,7 +218,8 @@ def regression_bits_of_subsets(y: np.ndarray, design: np.ndarray, subsets: Seque
     """
     n, width = design.shape
     centred = y - y[0] if n else y
-    columns = design.T  # every block below is the design's columns × the block's rows
+    columns = design.T  # every block below is the design's columns × the block's rows (contiguous when the caller
+    # made the design as the transpose of its columns, as the numeric model does)
     subsets = [np.asarray(sorted(subset), dtype=np.int64) for subset in subsets]
     bits = np.zeros(len(subsets))
     by_size: dict[int, list[int]] = {}
@@ -459,7 +468,7 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
     return bits
 
 
-def _regressor_columns(table, name: str, present: np.ndarray, scores: bool) -> list[np.ndarray]:
+def _regressor_columns(table, name: str, present: np.ndarray | slice, scores: bool) -> list[np.ndarray]:
     """A given column's regressors over the target's present rows: a categorical one's indicators (none past
     ``MAX_INDICATORS``), a numeric one's values or normal scores (see :func:`_numeric_regressors`)."""
     if name in table.numeric:
@@ -474,7 +483,7 @@ def _regression_member(table, target: str, given: Sequence[str], scores: bool, f
     together by :func:`regression_bits_of_subsets` and kept: given every other column or all but one (the
     leave-one-out terms), and given one column alone. Other given sets are computed by :func:`regression_bits`."""
     column = table.numeric[target]
-    present = ~column.missing
+    present = slice(None) if not column.missing.any() else ~column.missing  # (a slice takes views, not copies)
     y = column.values[present]
     others = [g for g in dict.fromkeys([*table.columns, *table.numeric])
               if g != target and (g in table.numeric or table[g][1] - 1 <= MAX_INDICATORS)]  # those with regressors
@@ -486,12 +495,12 @@ def _regression_member(table, target: str, given: Sequence[str], scores: bool, f
         family, subsets, member = "one", [[g] for g in others], chosen
     else:
         columns = [np.ones(len(y)), *(x for g in chosen for x in _regressor_columns(table, g, present, scores))]
-        return regression_bits(y, np.column_stack(columns), column.precision, fallback)
+        return regression_bits(y, np.array(columns).T, column.precision, fallback)
 
     def compute() -> dict:
         regressors = {g: _regressor_columns(table, g, present, scores) for g in others}
         offsets = dict(zip(others, np.cumsum([1] + [len(r) for r in regressors.values()]).tolist()))
-        design = np.column_stack([np.ones(len(y)), *(x for r in regressors.values() for x in r)])
+        design = np.array([np.ones(len(y)), *(x for r in regressors.values() for x in r)]).T
         indices = [[0, *(i for g in subset for i in range(offsets[g], offsets[g] + len(regressors[g])))]
                    for subset in subsets]
         bits, first = regression_bits_of_subsets(y, design, indices, column.precision)
