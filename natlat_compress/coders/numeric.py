@@ -273,7 +273,8 @@ def _subset_block_bits(block: np.ndarray, y: np.ndarray, statistics: tuple, kept
     moments = moment[kept]
     coef = (inverse @ moments[:, :, None])[:, :, 0]
     residual = np.maximum(square - (moments * coef).sum(axis=1), 0.0)
-    z = block[kept]  # m × d × rows
+    whole = m == 1 and d == len(block)  # one regression on every column: the block itself, not a copy
+    z = block[None] if whole else block[kept]  # m × d × rows
     leverage = ((inverse @ z) * z).sum(axis=1)
     location = (coef[:, None, :] @ z)[:, 0]
     return _student_t_block_bits(y, location, residual[:, None] / (s - d) * (1 + leverage), s - d, delta)
@@ -300,7 +301,7 @@ def _leaving_out_block_bits(block: np.ndarray, y: np.ndarray, statistics: tuple,
         corner = np.linalg.inv(directions @ vectors[removed].transpose(0, 2, 1))  # (P_j)_EE⁻¹
         removed_moment = directions @ projected_moment  # m × k: (P_j b)_E
         removed_rows = (directions.reshape(m * k, -1) @ projected).reshape(m, k, -1)  # (P_j z)_E
-        solved = corner @ removed_rows
+        solved = corner * removed_rows if k == 1 else corner @ removed_rows  # (one column: a product of numbers)
         whole_leverage = leverage
         leverage = leverage - (solved * removed_rows).sum(axis=1)
         location = location - (solved * removed_moment[:, :, None]).sum(axis=1)
