@@ -26,6 +26,9 @@ statistics that include it), all vectorised with cumulative sums:
   (ranks of all rows through Φ⁻¹), which is invariant under any monotone transform of a given column.
   With categorical and numeric columns given, a third regression is fitted per joint value of the categorical ones
   (its own slopes and variance in every cell), each cell's first rows coded by that cell's Student-t.
+  The regressions of one target are made in families, each family at once (:func:`regression_bits_of_subsets`):
+  given each other column alone, and given all other columns or all but one (the leave-one-out terms, from one
+  eigendecomposition of the whole Gram matrix per block). Every term's bits are those of its own regression.
 * **Quantile histograms** (Kontkanen & Myllymäki 2007, MDL histograms, here with KT counts and a mixture over
   resolutions 2..64): the value's bin by KT given a context (nothing; or the categorical columns of G with the quantile
   bins of the numeric given column that predicts the target best), then the grid cell uniformly within the bin. The
