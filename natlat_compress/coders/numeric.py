@@ -104,19 +104,13 @@ def _log_gamma(x: np.ndarray) -> np.ndarray:
     return _lgamma(uniques).astype(np.float64)[inverse.ravel()]
 
 
-def _student_t_bits(y: np.ndarray, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray | float,
-                    delta: float) -> np.ndarray:
-    """Per row, ``−log2(f(y)·δ)`` for the Student-t density f (scale floored at 2δ), plus the Kraft slack, in bits.
-    The arguments broadcast (a block of rows × several regressions at once); a scalar ``dof`` is one block's."""
+def _student_t_bits(y: np.ndarray, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray, delta: float) -> np.ndarray:
+    """Per row, ``−log2(f(y)·δ)`` for the Student-t density f (scale floored at 2δ), plus the Kraft slack, in bits."""
     scale = np.maximum(scale, SCALE_FLOOR_CELLS * delta)
-    if np.ndim(dof) == 0:
-        dof = float(dof)
-        log_gammas = math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2)
-    else:
-        dof = np.broadcast_to(dof, np.shape(y)).astype(np.float64)
-        log_gammas = _log_gamma((dof + 1) / 2) - _log_gamma(dof / 2)
+    dof = np.broadcast_to(dof, y.shape).astype(np.float64)
     z2 = ((y - loc) / scale) ** 2
-    log_density = log_gammas - 0.5 * np.log(dof * math.pi) - np.log(scale) - (dof + 1) / 2 * np.log1p(z2 / dof)
+    log_density = (_log_gamma((dof + 1) / 2) - _log_gamma(dof / 2) - 0.5 * np.log(dof * math.pi) - np.log(scale)
+                   - (dof + 1) / 2 * np.log1p(z2 / dof))
     return -(log_density + math.log(delta)) / LN2 + KRAFT_SLACK_BITS
 
 
@@ -166,7 +160,7 @@ def student_t_cell_bits(y: np.ndarray, delta: float, context: np.ndarray | None 
     return out
 
 
-def regression_schedule(n: int, d: int) -> list[int]:
+def _regression_schedule(n: int, d: int) -> list[int]:
     """The block starts of a regression on ``d`` design columns over ``n`` rows, then ``n``: the first block starts
     at ``d + 2`` (ν = s − d ≥ 2), each block is 25 % longer than the rows before it."""
     starts = [min(d + 2, n)]
@@ -228,7 +222,7 @@ def regression_bits_of_subsets(y: np.ndarray, design: np.ndarray, subsets: Seque
     by_size: dict[int, list[int]] = {}
     for i, subset in enumerate(subsets):
         by_size.setdefault(len(subset), []).append(i)
-    schedules = {d: regression_schedule(n, d) for d in by_size}
+    schedules = {d: _regression_schedule(n, d) for d in by_size}
     first = np.array([schedules[len(subset)][0] for subset in subsets], dtype=np.int64)
     kept = {d: np.array([subsets[i] for i in members]).reshape(len(members), d) for d, members in by_size.items()}
     removed = {d: np.array([np.setdiff1d(np.arange(width), subset) for subset in rows]).reshape(len(rows), width - d)
