@@ -186,10 +186,10 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
     rows, total, done = [], len(files) * len(chosen), 0
     for file in files:
         for coder in chosen:
-            if coder.spec not in excess:
-                excess[coder.spec] = coder.bits(source[0]) / len(source[0]) - source[1]
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # beyond-reach sizes are measured here (the idempotency column)
+                warnings.simplefilter("ignore")  # beyond-reach sizes are measured here (idempotency, the source)
+                if coder.spec not in excess:
+                    excess[coder.spec] = coder.bits(source[0]) / len(source[0]) - source[1]
                 rows.append({"file": file.name, "coder": coder.spec,
                              **_measure(coder, datas[file], repeats, min_time, excess[coder.spec])})
             done += 1
