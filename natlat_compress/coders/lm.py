@@ -51,12 +51,6 @@ class LmCode:
         return WORD_BITS * len(self.words)
 
 
-def _default_threads() -> int:
-    import multiprocessing
-
-    return len(os.sched_getaffinity(0)) if multiprocessing.parent_process() is None else 1
-
-
 def _uniform(n: int):
     import constriction
 
@@ -83,9 +77,9 @@ class LanguageModelCoder(Coder):
     """A causal language model (any ``AutoModelForCausalLM`` checkpoint in a local folder) as a coder.
 
     ``window`` tokens of context at most (default: the model's context length, at most 1024); the window moves by
-    ``stride`` tokens (default: half the window). Both are in ``describe()``. ``threads`` PyTorch threads (default:
-    every core this process may use when it is the main process, one in a worker, since the engine's process pool
-    and Dask already run one term per core).
+    ``stride`` tokens (default: half the window). Both are in ``describe()``. ``threads`` PyTorch threads (default 1:
+    the engine runs terms in parallel processes, and a process forked after OpenMP has started its threads can hang;
+    ``threads=2`` is for one long text coded alone, as with ``natlat bits``).
     """
 
     family = "lm"
@@ -129,7 +123,7 @@ class LanguageModelCoder(Coder):
             raise SpecError(f"the stride of lm ({self.stride}) must not exceed its window ({self.window})")
         start = self.tokenizer.bos_token_id
         self.start_token = start if start is not None else self.tokenizer.eos_token_id
-        self.threads = threads or _default_threads()
+        self.threads = threads or 1
         options = "".join(f":{k}={v}" for k, v in (("window", window), ("stride", stride), ("threads", threads))
                           if v and not (k == "threads" and v == 1))
         self.path = str(folder.resolve())
