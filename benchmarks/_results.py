@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ def machine() -> str:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         cpu = platform.processor() or "unknown CPU"
-    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or "?"
+    cores = len(os.sched_getaffinity(0))  # not nproc: it obeys the OMP_NUM_THREADS=1 the package sets
     return f"{cpu}, {cores} cores, Python {platform.python_version()}, {date.today().isoformat()}"
 
 

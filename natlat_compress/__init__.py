@@ -17,6 +17,9 @@ import os as _os
 # on the small matrices of the model coders it doubled their CPU time (measured, 20,000 x 20 numeric table).
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_variable, "1")
+# Where threads are asked for (lm:'s PyTorch), idle ones sleep instead of spinning: on a machine whose cores are busy
+# with other work, spinning OpenMP threads made two threads 6x slower than one (measured, benchmarks/text_coders.py).
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .api import axioms, bench, bits, conditional_bits, discover, ncd, priors, score, synth
 from .coders import Coder, get_coder

@@ -29,9 +29,9 @@ __all__ = ["bench", "expand_specs", "pareto_front", "plot", "DEFAULT_BENCH_CODER
            "entropy_source"]
 
 DEFAULT_BENCH_CODERS = ["zlib:1", "zlib:6", "zlib:9", "bz2:9", "lzma:6", "lzma:9e", "zstd:-5", "zstd:1", "zstd:3",
-                        "zstd:9", "zstd:19", "lz4", "lz4:hc:9", "brotli:5", "brotli:11", "ppmd:6"]
+                        "zstd:9", "zstd:19", "lz4", "lz4:hc:9", "brotli:5", "brotli:11", "ppmd:6", "zpaq:3"]
 LEVEL_FAMILIES = {"zlib": "zlib:{}", "bz2": "bz2:{}", "lzma": "lzma:{}", "zstd": "zstd:{}", "brotli": "brotli:{}",
-                  "ppmd": "ppmd:{}", "lz4": "lz4:hc:{}"}
+                  "ppmd": "ppmd:{}", "lz4": "lz4:hc:{}", "zpaq": "zpaq:{}"}
 MIN_RUN_SECONDS = 0.02  # by default a timed run repeats the call until it lasts this long, so small files time well
 SOURCE_BYTES = 1 << 20
 
@@ -105,7 +105,7 @@ def _timed(call: Callable[[], object], repeats: int, min_time: float) -> tuple[f
     return best_wall, best_cpu, loops
 
 
-def _measure(coder, data: bytes, repeats: int, min_time: float, source: tuple[bytes, float]) -> dict:
+def _measure(coder, data: bytes, repeats: int, min_time: float, source_excess: float) -> dict:
     baseline = _rss_kib("VmRSS") if _peak_rss_reset() else None
     blob = coder.compress(data)
     peak = (_rss_kib("VmHWM") - baseline) / 1024 if baseline is not None else None
@@ -136,8 +136,7 @@ def _measure(coder, data: bytes, repeats: int, min_time: float, source: tuple[by
     t, s = data[:half], data[half:]
     concatenated = coder.bits(t + s) - coder.bits(t)
     row["primed_gain_bpb"] = (concatenated - coder.conditional_bits(s, t)) / len(s) if s else None
-    source_data, entropy = source
-    row["excess_bits_per_symbol"] = coder.bits(source_data) / len(source_data) - entropy
+    row["excess_bits_per_symbol"] = source_excess
     return row
 
 
@@ -183,13 +182,16 @@ def bench(paths: Sequence[str], coders: Sequence[str] | None = None, levels: str
     if empty:
         raise NatlatError(f"cannot benchmark an empty file: {empty[0]}")
     source = entropy_source()
+    excess: dict[str, float] = {}  # per coder, not per file: the source is the same for every file
     rows, total, done = [], len(files) * len(chosen), 0
     for file in files:
         for coder in chosen:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # beyond-reach sizes are measured here (the idempotency column)
+                warnings.simplefilter("ignore")  # beyond-reach sizes are measured here (idempotency, the source)
+                if coder.spec not in excess:
+                    excess[coder.spec] = coder.bits(source[0]) / len(source[0]) - source[1]
                 rows.append({"file": file.name, "coder": coder.spec,
-                             **_measure(coder, datas[file], repeats, min_time, source)})
+                             **_measure(coder, datas[file], repeats, min_time, excess[coder.spec])})
             done += 1
             if progress:
                 progress(done, total)

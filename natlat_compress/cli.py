@@ -87,8 +87,14 @@ def _silence_stdout() -> None:
         pass
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """Print as :func:`~natlat_compress.output.write_atomic` writes files: a name read from bytes that are not UTF-8
+    (kept with surrogateescape) comes out as those bytes, whatever the terminal's encoding and error handler."""
+    click.echo(text.encode("utf-8", "surrogateescape"), err=err)
+
+
 def _fail(message: str, code: int):
-    click.echo("Error: " + " ".join(message.split()), err=True)
+    _echo("Error: " + " ".join(message.split()), err=True)
     sys.exit(code)
 
 
@@ -106,7 +112,7 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"Warning: {message}", err=True)
+    _echo(f"Warning: {message}", err=True)
 
 
 def output_options(command):
@@ -125,7 +131,7 @@ def output_options(command):
         if output and output != STDOUT:
             write_atomic(output, text + "\n")
         else:
-            click.echo(text)
+            _echo(text)
 
     return wrapper
 

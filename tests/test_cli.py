@@ -101,3 +101,16 @@ def test_the_console_script_module_and_shim_agree():
     assert versions[0] == versions[1] and re.search(r"\d+\.\d+\.\d+", versions[0])
     bad = subprocess.run([sys.executable, "cli.py", "bits", "/no/such"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("Error: ")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
+def test_a_name_that_is_not_utf8_is_printed_as_its_bytes(tmp_path, fmt):
+    """A header cell that is not UTF-8 is kept as bytes (surrogateescape); printing it must not depend on the
+    terminal's error handler (found by test_fuzz_cli under CliRunner, whose stdout is strict UTF-8)."""
+    from click.testing import CliRunner
+
+    table = tmp_path / "t.csv"
+    table.write_bytes(b"a\xe9,b,c\n1,2,3\n2,3,1\n1,2,2\n")
+    result = CliRunner().invoke(cli, ["score", str(table), "--latent", "b", "--format", fmt, "-s"])
+    assert result.exit_code == 0, result.output
+    assert b"a\xe9" in result.stdout_bytes

@@ -162,6 +162,6 @@ def test_what_follows_a_position_does_not_change_its_prediction(models):
     coder = get_coder(f"lm:{models[0]}")
     tokens = coder._context_of(b"") + coder.tokens_of(ALICE[:200])
     at = np.arange(1, 10)
-    padded = coder._log_probs(tokens[:9], 0, 16, at)  # tokens 9.. are padding
-    followed = coder._log_probs(tokens, 0, 16, at)  # tokens 9..15 are the text's
+    padded = coder._probabilities(tokens[:9], 0, 16, at)  # tokens 9.. are padding
+    followed = coder._probabilities(tokens, 0, 16, at)  # tokens 9..15 are the text's
     assert np.array_equal(padded, followed)

@@ -78,7 +78,8 @@ class LanguageModelCoder(Coder):
 
     ``window`` tokens of context at most (default: the model's context length, at most 1024); the window moves by
     ``stride`` tokens (default: half the window). Both are in ``describe()``. ``threads`` PyTorch threads (default 1:
-    the engine runs terms in parallel processes, and on a busy machine more threads wait on each other).
+    the engine runs terms in parallel processes, and a process forked after OpenMP has started its threads can hang;
+    ``threads=2`` is for one long text coded alone, as with ``natlat bits``).
     """
 
     family = "lm"
@@ -87,7 +88,8 @@ class LanguageModelCoder(Coder):
     # decompress() works (the tests decode), but one model call per token is a check, not a speed to benchmark.
     can_decompress = False
 
-    def __init__(self, path: str, window: int | None = None, stride: int | None = None, threads: int = 1) -> None:
+    def __init__(self, path: str, window: int | None = None, stride: int | None = None,
+                 threads: int | None = None) -> None:
         folder = Path(path).expanduser()
         if not (folder / "config.json").is_file():
             raise SpecError(f"lm:PATH needs a folder holding a causal language model (config.json, weights and "
@@ -121,7 +123,7 @@ class LanguageModelCoder(Coder):
             raise SpecError(f"the stride of lm ({self.stride}) must not exceed its window ({self.window})")
         start = self.tokenizer.bos_token_id
         self.start_token = start if start is not None else self.tokenizer.eos_token_id
-        self.threads = threads
+        self.threads = threads or 1
         options = "".join(f":{k}={v}" for k, v in (("window", window), ("stride", stride), ("threads", threads))
                           if v and not (k == "threads" and v == 1))
         self.path = str(folder.resolve())
@@ -193,17 +195,26 @@ class LanguageModelCoder(Coder):
         length = np.minimum(full, 1 << np.ceil(np.log2(np.maximum(needed, 1))).astype(np.int64))
         return begin, length
 
-    def _log_probs(self, tokens: list[int], begin: int, length: int, positions: np.ndarray) -> np.ndarray:
-        """Natural-log next-token probabilities (float64) for the tokens at ``positions`` from one call of the model
-        on tokens[begin:begin+length] (padded with token 0 past the end of ``tokens``)."""
+    def _scored_rows(self, begin: int) -> int:
+        """The first row of a call's output that any position it codes can need: a later window codes only its last
+        ``stride`` positions, so the output layer (a vocabulary-wide matrix product) runs on those rows alone. It
+        depends on the call alone, so the decoder's one-position calls take the same rows in the same shape."""
+        return 0 if begin == 0 else self.window - self.stride
+
+    def _probabilities(self, tokens: list[int], begin: int, length: int, positions: np.ndarray) -> np.ndarray:
+        """Next-token probabilities (float32 softmax, as float64 rows) for the tokens at ``positions`` from one call
+        of the model on tokens[begin:begin+length] (padded with token 0 past the end of ``tokens``). The softmax runs
+        in float32: the encoder and the decoder compute it alike, so any rounding is the same on both sides."""
         import torch
 
         torch.set_num_threads(self.threads)
         inputs = tokens[begin:begin + length]
         inputs = inputs + [0] * (length - len(inputs))
+        first = self._scored_rows(begin)
         with torch.inference_mode():
-            logits = self.model(input_ids=torch.tensor([inputs])).logits[0, positions - 1 - begin, :self.vocab_size]
-            return torch.log_softmax(logits.double(), dim=-1).numpy()
+            hidden = self.model.base_model(input_ids=torch.tensor([inputs])).last_hidden_state[0, first:]
+            logits = self.model.get_output_embeddings()(hidden)[positions - 1 - begin - first, :self.vocab_size]
+            return torch.softmax(logits, dim=-1).numpy().astype(np.float64)
 
     # -- the code -----------------------------------------------------------------------------------------------------
     def encode(self, data: bytes, given: bytes = b"") -> LmCode:
@@ -231,10 +242,10 @@ class LanguageModelCoder(Coder):
             if not len(group):
                 continue
             at = positions[group]
-            log_p = self._log_probs(tokens, int(begins[group[0]]), int(lengths[group[0]]), at)
+            p = self._probabilities(tokens, int(begins[group[0]]), int(lengths[group[0]]), at)
             symbols = np.array(tokens, dtype=np.int32)[at]
-            ideal -= float(log_p[np.arange(len(at)), symbols].sum()) / math.log(2)
-            encoder.encode(symbols, family, np.exp(log_p))
+            ideal -= float(np.log2(p[np.arange(len(at)), symbols] / p.sum(axis=1)).sum())
+            encoder.encode(symbols, family, p)
         return LmCode(encoder.get_compressed(), True, len(ids), ideal)
 
     def compress(self, data: bytes) -> bytes:
@@ -273,8 +284,7 @@ class LanguageModelCoder(Coder):
         while len(self._detokenize(tokens[n_context:])) < size:
             at = np.array([len(tokens)])
             begin, length = (int(x[0]) for x in self._calls(n_context, at))
-            probabilities = np.exp(self._log_probs(tokens, begin, length, at))
-            tokens.append(int(decoder.decode(family, probabilities)[0]))
+            tokens.append(int(decoder.decode(family, self._probabilities(tokens, begin, length, at))[0]))
         return self._detokenize(tokens[n_context:])
 
     def describe(self) -> dict:
