@@ -21,7 +21,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -82,6 +82,7 @@ class Column:
 
     def row_values(self) -> np.ndarray:
         """Each row's value (NaN where missing); numeric columns only."""
+        assert self.values is not None, "a categorical column has no values"
         return self.values[self.codes]
 
     def missing(self) -> int:
@@ -96,6 +97,7 @@ class Column:
             return self.codes, self.cardinality
         from .coders.numeric import NumericColumn
 
+        assert self.precision is not None  # a numeric column's, set with its values
         return NumericColumn(self.row_values(), self.precision).bins()
 
     def as_numeric(self, name: str = "") -> "Column":
@@ -112,7 +114,7 @@ class Column:
         return Column(self.codes, self.categories)
 
     @classmethod
-    def from_values(cls, values: Sequence[str] | np.ndarray) -> "Column":
+    def from_values(cls, values: Collection) -> "Column":
         # Python str objects throughout: numpy's fixed-width str dtype would drop a cell's trailing NUL bytes.
         cells = np.asarray(values, dtype=object)
         if cells.ndim != 1:
@@ -282,7 +284,7 @@ class TableCorpus:
         blob, ends = self.serialize(atoms), np.cumsum(self._row_lengths(atoms)).tolist()
         return [blob[i:j] for i, j in zip([0] + ends[:-1], ends)]
 
-    def _row_lengths(self, atoms: Sequence[str]) -> np.ndarray:
+    def _row_lengths(self, atoms: Collection[str]) -> np.ndarray:
         """Each row's bytes in :meth:`serialize` of ``atoms``: added up, or taken from all columns' when shorter."""
         def total(columns) -> np.ndarray:
             out = np.zeros(self.n_items, dtype=np.int64)
@@ -365,7 +367,7 @@ class TableCorpus:
                     keep = rows != pad
                 out[row_ends[first - 1] if first else 0:row_ends[last - 1]] = rows[keep]
         out[row_ends - 1] = ROW_END  # the last cell's field end becomes the row end
-        return memoryview(out).toreadonly()
+        return out.data.toreadonly()
 
     def _padded_table(self) -> tuple[np.ndarray, dict[str, slice], int]:
         """The table laid out padded (rows × the widths of the columns that pad to at most 4 times their bytes, in
@@ -411,7 +413,8 @@ class TableCorpus:
         return out
 
 
-def table_from_columns(columns: dict[str, Sequence] | Iterable[tuple[str, Sequence]], source: str = "") -> TableCorpus:
+def table_from_columns(columns: Mapping[str, Collection] | Iterable[tuple[str, Collection]],
+                       source: str = "") -> TableCorpus:
     """A table from named value sequences (anything ``str()`` turns into a category)."""
     items = dict(columns)
     lengths = {len(v) for v in items.values()}
@@ -551,7 +554,7 @@ def _parse_rows(body: bytes | memoryview, delimiter: str, width: int) -> list[Co
     buf[:len(rows)] = rows
     buf[len(rows)] = 0 if rows[-1] == 0x0A else 0x0A
     newline = buf == 0x0A
-    field_ends = np.flatnonzero(newline | (buf == ord(delimiter)))
+    field_ends: np.ndarray = np.flatnonzero(newline | (buf == ord(delimiter)))
     if len(field_ends) % width:
         return None
     field_ends = field_ends.reshape(-1, width)
@@ -565,8 +568,8 @@ def _parse_rows(body: bytes | memoryview, delimiter: str, width: int) -> list[Co
 
     # numpy lets go of the GIL while it gathers and sorts: columns are read on threads, one per core.
     with ThreadPoolExecutor(max_workers=min(width, len(os.sched_getaffinity(0)))) as pool:
-        columns = list(pool.map(column, range(width)))
-    return None if any(c is None for c in columns) else columns
+        columns = [c for c in pool.map(column, range(width)) if c is not None]
+    return columns if len(columns) == width else None
 
 
 # KEEP_LEADING[k] keeps the first k bytes of a big-endian 8-byte word.

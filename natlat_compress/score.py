@@ -23,7 +23,7 @@ from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_
                      table_from_columns)
 from .cache import TermCache
 from . import cost as costs
-from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
+from .engine import Term, Variant, connect, default_jobs, evaluate, lookup, plan
 from .errors import CorpusError, NatlatError
 from .plots import check_plot_path, score_plot
 from .progress import reporter
@@ -184,7 +184,7 @@ def regret_factor(n_items: int) -> float:
     return max(float(np.log(n_items)) - 1.0, 1.0)
 
 
-def bootstrap_interval(estimate: float, draws: Sequence[float], level: float = BOOTSTRAP_LEVEL, *,
+def bootstrap_interval(estimate: float, draws: Sequence[float] | np.ndarray, level: float = BOOTSTRAP_LEVEL, *,
                        bias_factor: float = -1.0, bias: float | None = None, bias_sd: float = 0.0) -> dict:
     """A bootstrap interval for one quantity, corrected for the bias that the resamples reveal or that is given.
 
@@ -415,7 +415,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         _estimates(recorder, X, candidate.atoms, sampled)
     if second:
         cond.theorem1_check(recorder, X, main.atoms, second.atoms, names)
-    wanted = [(None, term) for term in recorder.terms]
+    wanted: list[tuple[Variant | None, Term]] = [(None, term) for term in recorder.terms]
     null_variants = [Variant("null", seed, r, tuple(sorted(main.atoms))) for r in range(null)] \
         if corpus.kind == "table" and null > 0 else []
     boot_variants = [Variant("bootstrap", seed, r) for r in range(bootstrap)] \
@@ -492,7 +492,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                                            "weak_error", "features_bits")},
             "worst_redundancy": {v: w["bits"] / n for v, w in summary["worst_redundancy"].items()},
         }
-        base = {}
+        base: dict[str, list[dict]] = {}  # per kind of baseline, its candidates' summaries
         for candidate in candidates[1:]:
             theirs = _summary(_estimates(C, X, candidate.atoms, sampled), red_names)
             base.setdefault(candidate.kind, []).append({"latent": candidate.name, **theirs})
@@ -505,11 +505,11 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                               "std": float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0,
                               "corrected_mediation_error": result["mediation_error"] - float(np.mean(draws))}
         if boot_variants:
-            draws = []
+            boot_draws = []
             for v in boot_variants:
                 drawn = _estimates(table(runs[spec], v), X, main.atoms, sampled)
-                draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
-            result["bootstrap"] = _bootstrap(result, draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
+                boot_draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
+            result["bootstrap"] = _bootstrap(result, boot_draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
         if second:
             estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms, names)
             tightest = min(bounds, key=lambda b: b.bound)
