@@ -194,7 +194,13 @@ def infer_kind(column: Column) -> Column:
 class TableCorpus:
     """Rows are IID samples, columns are features. Every cell is a category (``?`` and empty cells too) for byte
     coders; a column whose cells are numbers (:func:`infer_kind`, or :meth:`with_kinds`) is numeric for model coders,
-    its missing cells (``MISSING_CELLS``) marked missing."""
+    its missing cells (``MISSING_CELLS``) marked missing. Made by :func:`load_table` or :func:`table_from_columns`.
+
+    >>> import natlat_compress as nc
+    >>> wine = nc.load_table("../shared/data/tabular/wine.csv")
+    >>> wine.n_items, wine.names[:2], wine.kinds()[0]
+    (178, ['alcohol', 'malic_acid'], {'name': 'alcohol', 'kind': 'numeric', 'precision': 0.01, 'missing': 0})
+    """
 
     kind = "table"
 
@@ -415,7 +421,13 @@ class TableCorpus:
 
 def table_from_columns(columns: Mapping[str, Collection] | Iterable[tuple[str, Collection]],
                        source: str = "") -> TableCorpus:
-    """A table from named value sequences (anything ``str()`` turns into a category)."""
+    """A table from named value sequences (anything ``str()`` turns into a category; columns of numbers are numeric).
+
+    >>> import natlat_compress as nc
+    >>> table = nc.table_from_columns({"L": ["a", "b"] * 50, "x": [0.5, 1.25] * 50})
+    >>> table.n_items, [column["kind"] for column in table.kinds()]
+    (100, ['categorical', 'numeric'])
+    """
     items = dict(columns)
     lengths = {len(v) for v in items.values()}
     if len(lengths) > 1:
@@ -441,6 +453,11 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
 
     Quoted fields follow RFC 4180; ``?`` and empty cells are ordinary values; duplicate header names get ``.2``, ``.3``;
     a row with a different number of fields than the header is an error naming its line.
+
+    >>> import natlat_compress as nc
+    >>> votes = nc.load_table("natlat_compress/data/house-votes-84.csv")
+    >>> votes.n_items, len(votes.names), votes.names[-1]
+    (435, 17, 'Class')
     """
     path = Path(path)
     raw = read_input(path).removeprefix(b"\xef\xbb\xbf")
@@ -647,7 +664,14 @@ def _sniff_delimiter(raw: bytes) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 @dataclass
 class TextCorpus:
-    """Objects (documents, lines, chunks) with names; latent strings join as extra atoms."""
+    """Objects (documents, lines, chunks) with names; latent strings join as extra atoms. Made by :func:`load_texts`,
+    or from a dictionary of byte strings.
+
+    >>> import natlat_compress as nc
+    >>> texts = nc.TextCorpus({"first": b"one document", "second": b"another document"})
+    >>> texts.names, texts.n_items, texts.kind
+    (['first', 'second'], 2, 'text')
+    """
 
     objects: dict[str, bytes]
     source: str = ""
@@ -729,7 +753,14 @@ def _split(data: bytes, split: str, stem: str) -> dict[str, bytes]:
 
 def load_texts(path: str | os.PathLike, split: str | None = None, field: str | None = None) -> TextCorpus:
     """A text corpus: every file of a directory (sorted, hidden ones skipped), one file cut by ``split``, or the
-    ``field`` of every record of a JSONL file."""
+    ``field`` of every record of a JSONL file.
+
+    >>> import natlat_compress as nc
+    >>> nc.load_texts("../shared/data/text/canterbury").names
+    ['alice29.txt', 'asyoulik.txt', 'lcet10.txt', 'plrabn12.txt']
+    >>> nc.load_texts("../shared/data/text/canterbury/alice29.txt", split="paragraphs").names[0]
+    'alice29.txt:paragraph 3'
+    """
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file()
@@ -789,7 +820,14 @@ def _load_jsonl(path: Path, field_name: str) -> dict[str, bytes]:
 
 def load_corpus(path: str | os.PathLike, *, split: str | None = None, field: str | None = None,
                 delimiter: str | None = None) -> TableCorpus | TextCorpus:
-    """A table for ``.csv/.tsv/.tab`` files, otherwise a text corpus (see :func:`load_texts`)."""
+    """A table for ``.csv/.tsv/.tab`` files, otherwise a text corpus (see :func:`load_texts`).
+
+    >>> import natlat_compress as nc
+    >>> nc.load_corpus("../shared/data/tabular/contact-lenses.csv").kind
+    'table'
+    >>> nc.load_corpus("../shared/data/text/canterbury").kind
+    'text'
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"no such file or directory: {path}")

@@ -36,7 +36,12 @@ class Coder(ABC):
     Subclasses set ``family``, ``method`` and ``reads``, give ``spec`` (the canonical spec string) and ``reach``
     (how many bytes one window or block can see; ``None`` for unbounded) and implement ``compress``; primed coders also
     implement ``compress_given``. Those that can decompress implement ``decompress`` so tests can prove the code lengths
-    are real codes.
+    are real codes. Get one by its spec with :func:`~natlat_compress.coders.get_coder`.
+
+    >>> import natlat_compress as nc
+    >>> coder = nc.get_coder("lzma:9e")
+    >>> coder.family, coder.method, coder.reads, coder.reach        # reach: its dictionary, 64 MiB
+    ('lzma', 'concatenation', 'bytes', 67108864)
     """
 
     # Class attributes that some coders set per instance (a mixture's or an agent's are its members'), so not ClassVar.
@@ -109,7 +114,13 @@ class Coder(ABC):
 
     def bits(self, data: bytes) -> float:
         """The code length of ``data`` in bits, with no container; ``bits(b"") == 0``. Whole bits for compressors
-        (whole bytes of output), real numbers for mixtures and models."""
+        (whole bytes of output), real numbers for mixtures and models.
+
+        >>> import natlat_compress as nc
+        >>> zstd = nc.get_coder("zstd:19")
+        >>> zstd.bits(b""), zstd.bits(b"abc" * 50) < 8 * 150
+        (0, True)
+        """
         if not data:
             return 0
         self._check_reach(len(data), 0)
@@ -119,6 +130,12 @@ class Coder(ABC):
         """The code length of ``data`` given ``given``, in bits: primed where the coder allows, else by concatenation.
 
         Concatenation ``C(given·data) − C(given)`` can be negative for real compressors; it is returned as measured.
+
+        >>> import natlat_compress as nc
+        >>> zstd = nc.get_coder("zstd:19")
+        >>> text = b"It was the best of times, it was the worst of times. " * 20
+        >>> zstd.conditional_bits(text, given=text) < zstd.bits(text)      # primed with itself: nearly free
+        True
         """
         if not given:
             return self.bits(data)
@@ -159,7 +176,13 @@ class Coder(ABC):
 
     # -- description -----------------------------------------------------------------------------------------------
     def describe(self) -> dict:
-        """What ``natlat coders`` and every JSON report say about this coder."""
+        """What ``natlat coders`` and every JSON report say about this coder.
+
+        >>> import natlat_compress as nc
+        >>> described = nc.get_coder("zstd:19").describe()
+        >>> described["conditioning"], described["reach_bytes"], sorted(described)
+        ('primed', 8388608, ['conditioning', 'family', 'reach_bytes', 'reads', 'spec', 'version'])
+        """
         return {
             "spec": self.spec,
             "family": self.family,

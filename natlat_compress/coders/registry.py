@@ -174,7 +174,15 @@ def is_available(family: Family) -> bool:
 
 @lru_cache(maxsize=None)
 def get_coder(spec: str) -> Coder:
-    """The coder a spec string names.
+    """The coder a spec string names (``natlat coders`` lists the families and their specs).
+
+    >>> import natlat_compress as nc
+    >>> nc.get_coder("zstd:19").spec, nc.get_coder("model").reads
+    ('zstd:19', 'symbols')
+    >>> nc.get_coder("zstd:99")
+    Traceback (most recent call last):
+    ...
+    natlat_compress.errors.SpecError: the level of zstd must be an int in [-131072, 22]; got '99'
 
     Raises
     ------
