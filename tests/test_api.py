@@ -14,7 +14,7 @@ import pytest
 import natlat_compress as nc
 from natlat_compress.cli import cli
 
-from .conftest import CANTERBURY, ROOT, run
+from .conftest import CANTERBURY, ROOT, TABULAR, run
 
 # Options that are about output and the terminal, not about the computation.
 PRESENTATION = {"format", "output", "silent", "help"}
@@ -135,3 +135,19 @@ def test_a_dataframe_keeps_its_dtypes_and_its_missing_values():
     same_from_file = nc.score(ROOT.parent / "shared" / "data" / "tabular" / "wine.csv", "class", null=0, jobs=1,
                               features=[c for c in frame.columns if c not in ("class", "batch", "grade")])
     assert kinds["magnesium"]["kind"] == {c["name"]: c for c in same_from_file["corpus"]["columns"]}["magnesium"]["kind"]
+
+
+def test_three_lines_from_a_dataframe_to_a_plotted_score():
+    """README, Python API: from `import natlat_compress as nc` to the plotted score of a DataFrame in three lines,
+    run as written there on the wine table read by pandas."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "nc.score(frame" in b)
+    lines = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(lines) == 3 and lines[0] == "import natlat_compress as nc"
+    namespace = {"frame": pd.read_csv(TABULAR / "wine.csv")}
+    exec(compile("\n".join(lines[:-1]), "README.md", "exec"), namespace)
+    axes = eval(lines[-1], namespace)
+    assert len(axes) == 5 and axes[0].get_title().startswith("model: mediation error")
+    assert namespace["result"]["corpus"]["n_items"] == 178 and "class is more natural" in namespace["result"].verdict
