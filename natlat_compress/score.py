@@ -49,7 +49,8 @@ def example_path() -> Path:
 
 
 def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None) -> TableCorpus | TextCorpus:
-    """A corpus from a path, a list of byte strings (text objects), a 2-D numpy array or a pandas DataFrame (tables)."""
+    """A corpus from a path, a list of byte strings (text objects), a 2-D numpy array, a pandas DataFrame or a pyarrow
+    Table (tables)."""
     if isinstance(corpus, (TableCorpus, TextCorpus)):
         return corpus
     if isinstance(corpus, (str, os.PathLike)):
@@ -58,8 +59,11 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
         if corpus.ndim != 2:
             raise CorpusError(f"a numpy table must be 2-D (rows x features); got shape {corpus.shape}")
         return table_from_columns({f"c{j}": corpus[:, j] for j in range(corpus.shape[1])}, "numpy array")
-    if hasattr(corpus, "to_pandas") and not hasattr(corpus, "iloc"):  # a pyarrow Table (or anything like it)
-        corpus = corpus.to_pandas()
+    if type(corpus).__module__.startswith("pyarrow") and hasattr(corpus, "to_pandas"):  # a Table or RecordBatch
+        import pandas as pd
+
+        # pyarrow's types kept (pd.ArrowDtype): a plain to_pandas() turns integers with nulls into floats (numeric)
+        corpus = corpus.to_pandas(types_mapper=pd.ArrowDtype)
     if type(corpus).__name__ == "DataFrame" and hasattr(corpus, "columns"):
         return _frame_table(corpus)
     if isinstance(corpus, (list, tuple)) and all(isinstance(o, (bytes, str)) for o in corpus):

@@ -151,3 +151,23 @@ def test_three_lines_from_a_dataframe_to_a_plotted_score():
     axes = eval(lines[-1], namespace)
     assert len(axes) == 5 and axes[0].get_title().startswith("model: mediation error")
     assert namespace["result"]["corpus"]["n_items"] == 178 and "class is more natural" in namespace["result"].verdict
+
+
+def test_a_pyarrow_table_keeps_its_types_as_the_pandas_nullable_ones_do():
+    """Integers with nulls stay integers (a plain to_pandas() would make them floats, read as numeric), floats are
+    numeric, strings, dictionaries and booleans categorical, nulls missing: the score equals that of the same table as
+    a DataFrame of pandas' nullable dtypes."""
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    n = 200
+    labels, reading = ["a", "b", "a", "c"] * (n // 4), [0.5, 1.25, None, 2.0] * (n // 4)
+    codes, flags = [1, None, 2, 3] * (n // 4), [True, None, False, True] * (n // 4)
+    arrow = pa.table({"L": labels, "reading": pa.array(reading, pa.float64()), "code": pa.array(codes, pa.int64()),
+                      "batch": pa.array(labels).dictionary_encode(), "flag": pa.array(flags)})
+    frame = pd.DataFrame({"L": labels, "reading": reading, "code": pd.array(codes, dtype="Int64"),
+                          "batch": pd.Categorical(labels), "flag": pd.array(flags, dtype="boolean")})
+    from_arrow, from_frame = (nc.score(table, "L", null=0, jobs=1) for table in (arrow, frame))
+    kinds = {c["name"]: (c["kind"], c.get("missing")) for c in from_arrow["corpus"]["columns"]}
+    assert kinds == {"L": ("categorical", None), "reading": ("numeric", n // 4), "code": ("categorical", None),
+                     "batch": ("categorical", None), "flag": ("categorical", None)}
+    assert from_arrow["corpus"] == from_frame["corpus"] and from_arrow["results"] == from_frame["results"]
