@@ -21,11 +21,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .errors import CorpusError
+
+if TYPE_CHECKING:
+    from .coders.models import SymbolColumns
+    from .coders.numeric import NumericColumn
 
 __all__ = ["TableCorpus", "TextCorpus", "load_corpus", "load_table", "load_texts", "table_from_columns", "read_input"]
 
@@ -95,10 +99,14 @@ class Column:
         each other and of the exact value given it, so the null's mediation error is still exactly 0)."""
         if self.values is None:
             return self.codes, self.cardinality
+        return self.numeric().bins()
+
+    def numeric(self) -> NumericColumn:
+        """The column as the model coders read a numeric one: each row's value and the precision δ."""
         from .coders.numeric import NumericColumn
 
-        assert self.precision is not None  # a numeric column's, set with its values
-        return NumericColumn(self.row_values(), self.precision).bins()
+        assert self.precision is not None, "a categorical column has no precision"  # set with the values
+        return NumericColumn(self.row_values(), self.precision)
 
     def as_numeric(self, name: str = "") -> "Column":
         """This column read as numbers (an error naming a cell that is not a number)."""
@@ -212,7 +220,7 @@ class TableCorpus:
         self.n_items = len(next(iter(columns.values())).codes)
         # Per column: every category's escaped bytes followed by the field end, laid end to end, for vectorised copying.
         self._cells = {name: self._cell_table(col) for name, col in columns.items()}
-        self._symbols = None
+        self._symbols: SymbolColumns | None = None
         self._column_bytes: dict[str, int] = {}
         self._place = {name: i for i, name in enumerate(columns)}
         self._padded: tuple[np.ndarray, dict[str, slice], int] | None = None
@@ -232,10 +240,8 @@ class TableCorpus:
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
         if self._symbols is None:
             from .coders.models import SymbolColumns
-            from .coders.numeric import NumericColumn
 
-            numeric = {name: NumericColumn(col.row_values(), col.precision) for name, col in self.columns.items()
-                       if col.kind == "numeric"}
+            numeric = {name: col.numeric() for name, col in self.columns.items() if col.kind == "numeric"}
             # A numeric column is also a categorical one for categorical links: its quantile bins over all rows.
             columns = {name: numeric[name].bins() if name in numeric else (col.codes.astype(np.int64), col.cardinality)
                        for name, col in self.columns.items()}

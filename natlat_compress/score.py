@@ -285,7 +285,7 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: bool | Callable[[int, int], None] | None = None,
-          on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
+          on_plan: Callable[[costs.Estimate], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
           numeric: Sequence[str] = (), categorical: Sequence[str] = (),

@@ -88,7 +88,7 @@ class Coder(ABC):
         """Invert :meth:`compress` (or :meth:`compress_given` when ``given`` is not empty)."""
         raise NotImplementedError(f"{self.spec} cannot decompress")
 
-    # -- what symbol coders (``reads == "symbols"``: models.ModelCoder, an agent over one) provide instead --------------
+    # -- what symbol coders (``reads == "symbols"``: models.ModelCoder, an agent over one) provide instead ------------
     def symbol_bits(self, table: SymbolColumns, target: Sequence[str], given: Sequence[str] = ()) -> float:
         """``C(target | given)`` in bits over the columns of a symbol table (symbol coders only)."""
         return self.symbol_bits_many(table, target, [given])[0]
