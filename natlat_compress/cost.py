@@ -213,8 +213,9 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
     largest: dict[str, int] = {}  # per byte coder, its largest job
     # per model coder: cells per second of a link and of a joint, seconds per unit; per byte coder: bytes per second
     # and seconds per call
-    rates: dict[str, tuple[float, ...]] = {spec: _model_rates(spec) if get_coder(spec).reads == "symbols" else
-             (_byte_rate(spec, corpus), _call_seconds(spec)) for spec in {unit[0] for unit in units}}
+    rates: dict[str, tuple[float, ...]] = {
+        spec: _model_rates(spec) if get_coder(spec).reads == "symbols" else (_byte_rate(spec, corpus), _call_seconds(spec))
+        for spec in {unit[0] for unit in units}}
     for spec, _, unit_jobs in units:
         coder = get_coder(spec)
         if coder.reads == "symbols":

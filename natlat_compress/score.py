@@ -64,6 +64,8 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
 
         # pyarrow's types kept (pd.ArrowDtype): a plain to_pandas() turns integers with nulls into floats (numeric)
         corpus = corpus.to_pandas(types_mapper=pd.ArrowDtype)
+    elif hasattr(corpus, "to_pandas") and not hasattr(corpus, "iloc"):  # anything else that converts (polars)
+        corpus = corpus.to_pandas()
     if type(corpus).__name__ == "DataFrame" and hasattr(corpus, "columns"):
         return _frame_table(corpus)
     if isinstance(corpus, (list, tuple)) and all(isinstance(o, (bytes, str)) for o in corpus):
