@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean benchmarks mutation
+.PHONY: run test typecheck install install-test clean benchmarks mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/natlat score
 
-test: install-test
+# The package as its users' type checkers see it (mypy, [tool.mypy] in pyproject.toml; py.typed is shipped).
+typecheck: install-test
+	$(BIN)/python -m mypy
+
+test: install-test typecheck
 	$(BIN)/python -m pytest -q
 
 clean:

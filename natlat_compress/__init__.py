@@ -5,8 +5,12 @@ latent is from a natural latent (Wentworth & Lorell). Every ``natlat`` command i
 arguments named as its options, returning an object that is its JSON report:
 
 >>> import natlat_compress as nc
->>> result = nc.score("house-votes.csv", "Class")          # doctest: +SKIP
->>> result.to_frame()                                      # doctest: +SKIP
+>>> result = nc.score("natlat_compress/data/house-votes-84.csv", "Class", null=3, jobs=1)
+>>> result.mediation_error > result.null["mean"]           # votes stay dependent given party, beyond the null
+True
+>>> frame = result.to_frame()                              # tidy records (pandas)
+>>> sorted(set(frame["role"]))
+['all', 'candidate', 'copy', 'empty']
 """
 
 __version__ = "0.1.0"

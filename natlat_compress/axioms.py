@@ -39,8 +39,9 @@ def axioms(coder: Coder, data: bytes, sizes: Sequence[int] | None = None) -> lis
     for m in sizes or axiom_sizes(len(data)):
         s = data[:m]
         cs = coder.bits(s)
-        row = {"size": len(s), "C(s)": cs, "idempotency": coder.bits(s + s) - cs}
-        row["idempotency_relative"] = row["idempotency"] / cs if cs else None
+        idempotency = coder.bits(s + s) - cs
+        row: dict[str, float | bool | None] = {"size": len(s), "C(s)": cs, "idempotency": idempotency,
+                                               "idempotency_relative": idempotency / cs if cs else None}
         if 3 * m <= len(data):
             t, u = data[m:2 * m], data[2 * m:3 * m]
             cst = coder.bits(s + t)
@@ -54,7 +55,7 @@ def axioms(coder: Coder, data: bytes, sizes: Sequence[int] | None = None) -> lis
     return rows
 
 
-def ncd(coder: Coder, x: bytes, y: bytes, cx: int | None = None, cy: int | None = None) -> float:
+def ncd(coder: Coder, x: bytes, y: bytes, cx: float | None = None, cy: float | None = None) -> float:
     """``NCD(x, y) = (C(xy) − min(C(x), C(y))) / max(C(x), C(y))`` (Cilibrasi & Vitányi 2005)."""
     cx = coder.bits(x) if cx is None else cx
     cy = coder.bits(y) if cy is None else cy

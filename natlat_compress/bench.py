@@ -110,7 +110,7 @@ def _measure(coder, data: bytes, repeats: int, min_time: float, source_excess: f
     blob = coder.compress(data)
     peak = (_rss_kib("VmHWM") - baseline) / 1024 if baseline is not None else None
     wall, cpu, _ = _timed(lambda: coder.compress(data), repeats, min_time)
-    row = {"bytes": len(data), "compressed_bytes": len(blob)}
+    row: dict[str, float | None] = {"bytes": len(data), "compressed_bytes": len(blob)}
     bits = coder.bits(data)
     row["bits_per_byte"] = bits / len(data)
     row["ratio"] = len(data) / max(bits / 8, 1e-9)  # original / compressed (container excluded)
@@ -122,7 +122,7 @@ def _measure(coder, data: bytes, repeats: int, min_time: float, source_excess: f
             _peak_rss_reset()
             baseline = _rss_kib("VmRSS")
         coder.decompress(blob, len(data))
-        if baseline is not None:
+        if baseline is not None and peak is not None:
             peak = max(peak, (_rss_kib("VmHWM") - baseline) / 1024)
         wall, cpu, _ = _timed(lambda: coder.decompress(blob, len(data)), repeats, min_time)
         row["decompress_mb_s"] = len(data) / wall / 1e6

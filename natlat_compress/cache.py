@@ -75,7 +75,7 @@ class TermCache:
             return
         mark = self.db.execute("PRAGMA application_id").fetchone()[0]
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if mark == APPLICATION_ID or (mark == 0 and tables <= {"bits"} and self._bits_columns_ok(tables)):
+        if mark == APPLICATION_ID or (mark == 0 and tables <= {"bits"} and self._bits_columns_ok(self.db, tables)):
             if self.writable and mark != APPLICATION_ID:
                 try:
                     with self.db:
@@ -85,16 +85,17 @@ class TermCache:
                     if "readonly" not in str(exc):  # a read-only file system: read what is there, keep nothing
                         raise
                     self.writable = False
-            if not self._bits_columns_ok({"bits"} & tables if not self.writable else {"bits"}):
+            if not self._bits_columns_ok(self.db, {"bits"} & tables if not self.writable else {"bits"}):
                 raise sqlite3.DatabaseError("its table 'bits' is not the one natlat writes")
             return
         what = f"tables {', '.join(sorted(tables))}" if tables else "no tables"
         raise sqlite3.DatabaseError(f"another program's SQLite file: application id {mark:#x}, {what}")
 
-    def _bits_columns_ok(self, tables: set) -> bool:
+    @staticmethod
+    def _bits_columns_ok(db: sqlite3.Connection, tables: set) -> bool:
         if "bits" not in tables:
             return True
-        columns = [(row[1], row[2].upper()) for row in self.db.execute("PRAGMA table_info(bits)")]
+        columns = [(row[1], row[2].upper()) for row in db.execute("PRAGMA table_info(bits)")]
         return columns == [("key", "TEXT"), ("value", "REAL")]
 
     @staticmethod

@@ -150,10 +150,12 @@ def check_outputs(ctx: click.Context) -> None:
             outputs += [(param.opts[-1], v) for v in values if str(v) != STDOUT]
         else:
             inputs += [v for v in values if os.path.exists(v)]
-    written = {}
+    written: dict[Path, tuple[str, str | os.PathLike]] = {}  # each output file: the option and the path naming it
     for option, path in outputs:
         target = check_output(path, inputs, option)
-        if target is not None and target in written:
+        if target is None:  # standard output
+            continue
+        if target in written:
             raise NatlatError(f"{option} {path} and {written[target][0]} {written[target][1]} name the same file")
         written[target] = (option, path)
 

@@ -21,11 +21,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .errors import CorpusError
+
+if TYPE_CHECKING:
+    from .coders.models import SymbolColumns
+    from .coders.numeric import NumericColumn
 
 __all__ = ["TableCorpus", "TextCorpus", "load_corpus", "load_table", "load_texts", "table_from_columns", "read_input"]
 
@@ -82,6 +86,7 @@ class Column:
 
     def row_values(self) -> np.ndarray:
         """Each row's value (NaN where missing); numeric columns only."""
+        assert self.values is not None, "a categorical column has no values"
         return self.values[self.codes]
 
     def missing(self) -> int:
@@ -94,9 +99,14 @@ class Column:
         each other and of the exact value given it, so the null's mediation error is still exactly 0)."""
         if self.values is None:
             return self.codes, self.cardinality
+        return self.numeric().bins()
+
+    def numeric(self) -> NumericColumn:
+        """The column as the model coders read a numeric one: each row's value and the precision δ."""
         from .coders.numeric import NumericColumn
 
-        return NumericColumn(self.row_values(), self.precision).bins()
+        assert self.precision is not None, "a categorical column has no precision"  # set with the values
+        return NumericColumn(self.row_values(), self.precision)
 
     def as_numeric(self, name: str = "") -> "Column":
         """This column read as numbers (an error naming a cell that is not a number)."""
@@ -112,7 +122,7 @@ class Column:
         return Column(self.codes, self.categories)
 
     @classmethod
-    def from_values(cls, values: Sequence[str] | np.ndarray) -> "Column":
+    def from_values(cls, values: Collection) -> "Column":
         # Python str objects throughout: numpy's fixed-width str dtype would drop a cell's trailing NUL bytes.
         cells = np.asarray(values, dtype=object)
         if cells.ndim != 1:
@@ -192,7 +202,13 @@ def infer_kind(column: Column) -> Column:
 class TableCorpus:
     """Rows are IID samples, columns are features. Every cell is a category (``?`` and empty cells too) for byte
     coders; a column whose cells are numbers (:func:`infer_kind`, or :meth:`with_kinds`) is numeric for model coders,
-    its missing cells (``MISSING_CELLS``) marked missing."""
+    its missing cells (``MISSING_CELLS``) marked missing. Made by :func:`load_table` or :func:`table_from_columns`.
+
+    >>> import natlat_compress as nc
+    >>> wine = nc.load_table("../shared/data/tabular/wine.csv")
+    >>> wine.n_items, wine.names[:2], wine.kinds()[0]
+    (178, ['alcohol', 'malic_acid'], {'name': 'alcohol', 'kind': 'numeric', 'precision': 0.01, 'missing': 0})
+    """
 
     kind = "table"
 
@@ -204,7 +220,7 @@ class TableCorpus:
         self.n_items = len(next(iter(columns.values())).codes)
         # Per column: every category's escaped bytes followed by the field end, laid end to end, for vectorised copying.
         self._cells = {name: self._cell_table(col) for name, col in columns.items()}
-        self._symbols = None
+        self._symbols: SymbolColumns | None = None
         self._column_bytes: dict[str, int] = {}
         self._place = {name: i for i, name in enumerate(columns)}
         self._padded: tuple[np.ndarray, dict[str, slice], int] | None = None
@@ -224,10 +240,8 @@ class TableCorpus:
         """The columns as integer codes for model coders (built once; its cache serves every term of a run)."""
         if self._symbols is None:
             from .coders.models import SymbolColumns
-            from .coders.numeric import NumericColumn
 
-            numeric = {name: NumericColumn(col.row_values(), col.precision) for name, col in self.columns.items()
-                       if col.kind == "numeric"}
+            numeric = {name: col.numeric() for name, col in self.columns.items() if col.kind == "numeric"}
             # A numeric column is also a categorical one for categorical links: its quantile bins over all rows.
             columns = {name: numeric[name].bins() if name in numeric else (col.codes.astype(np.int64), col.cardinality)
                        for name, col in self.columns.items()}
@@ -282,7 +296,7 @@ class TableCorpus:
         blob, ends = self.serialize(atoms), np.cumsum(self._row_lengths(atoms)).tolist()
         return [blob[i:j] for i, j in zip([0] + ends[:-1], ends)]
 
-    def _row_lengths(self, atoms: Sequence[str]) -> np.ndarray:
+    def _row_lengths(self, atoms: Collection[str]) -> np.ndarray:
         """Each row's bytes in :meth:`serialize` of ``atoms``: added up, or taken from all columns' when shorter."""
         def total(columns) -> np.ndarray:
             out = np.zeros(self.n_items, dtype=np.int64)
@@ -365,7 +379,7 @@ class TableCorpus:
                     keep = rows != pad
                 out[row_ends[first - 1] if first else 0:row_ends[last - 1]] = rows[keep]
         out[row_ends - 1] = ROW_END  # the last cell's field end becomes the row end
-        return memoryview(out).toreadonly()
+        return out.data.toreadonly()
 
     def _padded_table(self) -> tuple[np.ndarray, dict[str, slice], int]:
         """The table laid out padded (rows × the widths of the columns that pad to at most 4 times their bytes, in
@@ -411,8 +425,15 @@ class TableCorpus:
         return out
 
 
-def table_from_columns(columns: dict[str, Sequence] | Iterable[tuple[str, Sequence]], source: str = "") -> TableCorpus:
-    """A table from named value sequences (anything ``str()`` turns into a category)."""
+def table_from_columns(columns: Mapping[str, Collection] | Iterable[tuple[str, Collection]],
+                       source: str = "") -> TableCorpus:
+    """A table from named value sequences (anything ``str()`` turns into a category; columns of numbers are numeric).
+
+    >>> import natlat_compress as nc
+    >>> table = nc.table_from_columns({"L": ["a", "b"] * 50, "x": [0.5, 1.25] * 50})
+    >>> table.n_items, [column["kind"] for column in table.kinds()]
+    (100, ['categorical', 'numeric'])
+    """
     items = dict(columns)
     lengths = {len(v) for v in items.values()}
     if len(lengths) > 1:
@@ -438,6 +459,11 @@ def load_table(path: str | os.PathLike, delimiter: str | None = None) -> TableCo
 
     Quoted fields follow RFC 4180; ``?`` and empty cells are ordinary values; duplicate header names get ``.2``, ``.3``;
     a row with a different number of fields than the header is an error naming its line.
+
+    >>> import natlat_compress as nc
+    >>> votes = nc.load_table("natlat_compress/data/house-votes-84.csv")
+    >>> votes.n_items, len(votes.names), votes.names[-1]
+    (435, 17, 'Class')
     """
     path = Path(path)
     raw = read_input(path).removeprefix(b"\xef\xbb\xbf")
@@ -551,7 +577,7 @@ def _parse_rows(body: bytes | memoryview, delimiter: str, width: int) -> list[Co
     buf[:len(rows)] = rows
     buf[len(rows)] = 0 if rows[-1] == 0x0A else 0x0A
     newline = buf == 0x0A
-    field_ends = np.flatnonzero(newline | (buf == ord(delimiter)))
+    field_ends: np.ndarray = np.flatnonzero(newline | (buf == ord(delimiter)))
     if len(field_ends) % width:
         return None
     field_ends = field_ends.reshape(-1, width)
@@ -565,8 +591,8 @@ def _parse_rows(body: bytes | memoryview, delimiter: str, width: int) -> list[Co
 
     # numpy lets go of the GIL while it gathers and sorts: columns are read on threads, one per core.
     with ThreadPoolExecutor(max_workers=min(width, len(os.sched_getaffinity(0)))) as pool:
-        columns = list(pool.map(column, range(width)))
-    return None if any(c is None for c in columns) else columns
+        columns = [c for c in pool.map(column, range(width)) if c is not None]
+    return columns if len(columns) == width else None
 
 
 # KEEP_LEADING[k] keeps the first k bytes of a big-endian 8-byte word.
@@ -644,7 +670,14 @@ def _sniff_delimiter(raw: bytes) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 @dataclass
 class TextCorpus:
-    """Objects (documents, lines, chunks) with names; latent strings join as extra atoms."""
+    """Objects (documents, lines, chunks) with names; latent strings join as extra atoms. Made by :func:`load_texts`,
+    or from a dictionary of byte strings.
+
+    >>> import natlat_compress as nc
+    >>> texts = nc.TextCorpus({"first": b"one document", "second": b"another document"})
+    >>> texts.names, texts.n_items, texts.kind
+    (['first', 'second'], 2, 'text')
+    """
 
     objects: dict[str, bytes]
     source: str = ""
@@ -726,7 +759,14 @@ def _split(data: bytes, split: str, stem: str) -> dict[str, bytes]:
 
 def load_texts(path: str | os.PathLike, split: str | None = None, field: str | None = None) -> TextCorpus:
     """A text corpus: every file of a directory (sorted, hidden ones skipped), one file cut by ``split``, or the
-    ``field`` of every record of a JSONL file."""
+    ``field`` of every record of a JSONL file.
+
+    >>> import natlat_compress as nc
+    >>> nc.load_texts("../shared/data/text/canterbury").names
+    ['alice29.txt', 'asyoulik.txt', 'lcet10.txt', 'plrabn12.txt']
+    >>> nc.load_texts("../shared/data/text/canterbury/alice29.txt", split="paragraphs").names[0]
+    'alice29.txt:paragraph 3'
+    """
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file()
@@ -786,7 +826,14 @@ def _load_jsonl(path: Path, field_name: str) -> dict[str, bytes]:
 
 def load_corpus(path: str | os.PathLike, *, split: str | None = None, field: str | None = None,
                 delimiter: str | None = None) -> TableCorpus | TextCorpus:
-    """A table for ``.csv/.tsv/.tab`` files, otherwise a text corpus (see :func:`load_texts`)."""
+    """A table for ``.csv/.tsv/.tab`` files, otherwise a text corpus (see :func:`load_texts`).
+
+    >>> import natlat_compress as nc
+    >>> nc.load_corpus("../shared/data/tabular/contact-lenses.csv").kind
+    'table'
+    >>> nc.load_corpus("../shared/data/text/canterbury").kind
+    'text'
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"no such file or directory: {path}")

@@ -176,18 +176,22 @@ def current_rss_bytes() -> int:
 
 def _coder_memory(spec: str, n_bytes: int) -> int:
     """The coder's own working memory for one call on ``n_bytes`` (input and output not counted)."""
+    from .coders.optional import PpmdCoder
+    from .coders.stdlib import Bz2Coder, LzmaCoder
+    from .coders.zstd import ZstdCoder
+
     coder = get_coder(spec)
-    if coder.family == "zstd":
+    if isinstance(coder, ZstdCoder):
         import zstandard
 
         params = zstandard.ZstdCompressionParameters.from_level(coder.level, source_size=max(n_bytes, 1))
         return int(params.estimated_compression_context_size())
-    if coder.family == "lzma":  # xz's documented need: about 10.5 times the preset's dictionary
+    if isinstance(coder, LzmaCoder):  # xz's documented need: about 10.5 times the preset's dictionary
         dictionary = [256 << 10, 1 << 20, 2 << 20, 4 << 20, 4 << 20, 8 << 20, 8 << 20, 16 << 20, 32 << 20, 64 << 20]
         return int(10.5 * min(dictionary[coder.filters[0]["preset"] & 0xF], max(n_bytes, 4096)))
-    if coder.family == "ppmd":
+    if isinstance(coder, PpmdCoder):
         return coder.mem_size
-    if coder.family == "bz2":
+    if isinstance(coder, Bz2Coder):
         return 400_000 + 7_600_000 * coder.level // 9
     if coder.family == "brotli":
         return 8 * min(n_bytes, 16 << 20) + (16 << 20)
@@ -207,8 +211,11 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
     units = _units(todo)
     seconds, memory, n_bytes, n_cells = [], [], 0, 0
     largest: dict[str, int] = {}  # per byte coder, its largest job
-    rates = {spec: _model_rates(spec) if get_coder(spec).reads == "symbols" else
-             (_byte_rate(spec, corpus), _call_seconds(spec)) for spec in {unit[0] for unit in units}}
+    # per model coder: cells per second of a link and of a joint, seconds per unit; per byte coder: bytes per second
+    # and seconds per call
+    rates: dict[str, tuple[float, ...]] = {
+        spec: _model_rates(spec) if get_coder(spec).reads == "symbols" else (_byte_rate(spec, corpus), _call_seconds(spec))
+        for spec in {unit[0] for unit in units}}
     for spec, _, unit_jobs in units:
         coder = get_coder(spec)
         if coder.reads == "symbols":

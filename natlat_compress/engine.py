@@ -184,7 +184,8 @@ def _run_unit(spec: str, variant: Variant | None, jobs: list[Job], base=None) ->
     if coder.reads == "symbols":
         return coder.symbol_bits_many(corpus.symbols(), jobs[0][1], [job[2] for job in jobs])
     (job,) = jobs
-    return [coder.conditional_bits(*job_input(coder, corpus, job))]
+    # A table's buffer is a memoryview, not bytes: every byte coder reads buffers (TableCorpus.buffer), unchanged.
+    return [coder.conditional_bits(*job_input(coder, corpus, job))]  # type: ignore[arg-type]
 
 
 def job_input(coder, corpus, job: Job) -> tuple[bytes | memoryview, bytes]:
@@ -195,7 +196,7 @@ def job_input(coder, corpus, job: Job) -> tuple[bytes | memoryview, bytes]:
     return corpus.buffer(job[1]), prior + OBJECT_SEPARATOR + given if prior else given
 
 
-def _run_batch(batch: list, base=None) -> list[list[float]]:
+def _run_batch(batch: list[tuple[str, Variant | None, list[Job]]], base=None) -> list[list[float]]:
     return [_run_unit(*unit, base=base) for unit in batch]
 
 

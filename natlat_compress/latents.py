@@ -39,7 +39,7 @@ class Latent:
     nbytes: int | None = None
 
     def describe(self) -> dict:
-        out = {"spec": self.spec, "name": self.name, "kind": self.kind}
+        out: dict[str, str | int] = {"spec": self.spec, "name": self.name, "kind": self.kind}
         if self.nbytes is not None:
             out["bytes"] = self.nbytes
         return out
@@ -63,7 +63,8 @@ def discover_latent(corpus: TextCorpus, dict_size: int | None = None) -> bytes:
     total = sum(len(v) for v in corpus.objects.values())
     size = dict_size or max(min(DEFAULT_DICT_SIZE, total // 10), 256)
     # The trainer wants many small samples: long objects are cut into pieces (what is shared stays shared).
-    pieces = [obj[i:i + TRAINING_PIECE] for obj in corpus.objects.values() for i in range(0, len(obj), TRAINING_PIECE)]
+    pieces: list[bytes | bytearray | memoryview] = [obj[i:i + TRAINING_PIECE] for obj in corpus.objects.values()
+                                                    for i in range(0, len(obj), TRAINING_PIECE)]
     try:
         return zstandard.train_dictionary(size, pieces).as_bytes()
     except zstandard.ZstdError as exc:

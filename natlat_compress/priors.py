@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -152,7 +152,7 @@ def compare_priors(corpus: Any, agent_a: AgentSpec, agent_b: AgentSpec, *, laten
     gaps = per_item[0] - per_item[1]
 
     same_base = bases[0].spec == bases[1].spec
-    compiler = {
+    compiler: dict[str, Any] = {
         "a_describes_b": {"bits": _describe(agents[0], agents[1], corpus),
                           "what": "C_A(D_B | D_A): agent A's cost of agent B's training corpus"},
         "b_describes_a": {"bits": _describe(agents[1], agents[0], corpus),
@@ -197,14 +197,16 @@ def _widened(corpus, latent, features, specs: list[str], jobs, progress) -> dict
     corpus, main = _resolve_latent(corpus, latent, LATENT_ATOM)
     names = choose_features(corpus, features, main.atoms if corpus.kind == "table" else frozenset(), main.atoms)
     X = cond.Features([f] for f in names)
-    forms = {
-        "mediation_error": cond.mediation_error(_linear_table, X, main.atoms),
-        "latent_given_features": cond.latent_given_features(_linear_table, X, main.atoms),
-        "kolmogorov_mediation": cond.kolmogorov_mediation(_linear_table, X, main.atoms),
+    # The estimators only add and subtract code lengths: run on a table of Linear forms, each returns its form.
+    linear = cast(cond.CodeLengths, _linear_table)
+    forms: dict[str | tuple[str, str], Linear] = {
+        "mediation_error": cast(Linear, cond.mediation_error(linear, X, main.atoms)),
+        "latent_given_features": cast(Linear, cond.latent_given_features(linear, X, main.atoms)),
+        "kolmogorov_mediation": cast(Linear, cond.kolmogorov_mediation(linear, X, main.atoms)),
     }
-    for variant, per_feature in cond.redundancy_errors(_linear_table, X, main.atoms).items():
+    for variant, per_feature in cond.redundancy_errors(linear, X, main.atoms).items():
         for feature, form in zip(names, per_feature):
-            forms[(variant, feature)] = form
+            forms[(variant, feature)] = cast(Linear, form)
     terms = sorted({t for form in forms.values() for t in form}, key=repr)
     the_plan = plan([(None, t) for t in terms], corpus, specs, lead=sorted(main.atoms))
     values = evaluate(the_plan, corpus, jobs=jobs, progress=progress)
@@ -216,7 +218,7 @@ def _widened(corpus, latent, features, specs: list[str], jobs, progress) -> dict
         return {"a": a, "b": b, "widening": w, "a_low": a - w, "a_high": a + w, "covers_b": abs(a - b) <= w + 1e-9,
                 "terms": len(form)}
 
-    out = {"latent": main.describe(), "features": names,
+    out: dict[str, Any] = {"latent": main.describe(), "features": names,
            **{k: entry(forms[k]) for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation")},
            "redundancy_errors": {v: {f: entry(forms[(v, f)]) for f in names} for v in cond.REDUNDANCY_VARIANTS}}
     out["all_covered"] = all(e["covers_b"] for e in _entries(out))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable
+from typing import Any, Callable
 
 __all__ = ["Progress", "reporter"]
 
@@ -29,7 +29,7 @@ class Progress:
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.notebook = _in_notebook() if notebook is None else notebook
         self.start = time.monotonic()
-        self.bar = None
+        self.bar: Any = None  # a click progress bar, or tqdm's (untyped)
         self.shown = 0
         self.last_line = self.start - interval + delay  # the first line comes after ``delay``
 

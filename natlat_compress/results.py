@@ -19,26 +19,55 @@ __all__ = ["Result", "ScoreResult", "DiscoverResult", "PriorsResult", "BenchResu
 
 
 class Result(dict):
-    """A command's result: its JSON object, readable in a terminal or a notebook."""
+    """A command's result: its JSON object, readable in a terminal or a notebook.
+
+    >>> import natlat_compress as nc
+    >>> result = nc.bits(b"abc" * 100, coder="zstd:19")       # a BitsResult
+    >>> isinstance(result, dict), result["coder"], result.bits == result["bits"]
+    (True, 'zstd:19', True)
+    """
 
     command: ClassVar[str] = ""
 
     def to_dict(self) -> dict:
-        """The plain dictionary ``--format json`` prints."""
+        """The plain dictionary ``--format json`` prints.
+
+        >>> import json
+        >>> import natlat_compress as nc
+        >>> report = nc.bits(b"abc" * 100, coder="zstd:19").to_dict()
+        >>> type(report).__name__, sorted(report) == sorted(json.loads(json.dumps(report)))
+        ('dict', True)
+        """
         return dict(self)
 
     def rows(self) -> list[dict]:
-        """Flat records: what ``--format csv`` prints, and what :meth:`to_frame` holds."""
+        """Flat records: what ``--format csv`` prints, and what :meth:`to_frame` holds.
+
+        >>> import natlat_compress as nc
+        >>> [row["item"] for row in nc.ncd([b"ab" * 50, b"ba" * 50], coder="zstd:19").rows()]
+        ['item 1', 'item 2']
+        """
         return [dict(self)]
 
     def text(self) -> str:
-        """What the command prints by default (``--format table``)."""
+        """What the command prints by default (``--format table``); also the ``repr``.
+
+        >>> import natlat_compress as nc
+        >>> nc.bits(b"abc" * 100, coder="zstd:19").text().split()[:7]
+        ['file', 'given', 'coder', 'conditioning', 'bytes', 'bits', 'bits_per_byte']
+        """
         from .report import render_rows
 
         return render_rows(self.rows(), "table")
 
     def to_frame(self):
-        """The records of :meth:`rows` as a pandas DataFrame (the ``pandas`` extra)."""
+        """The records of :meth:`rows` as a pandas DataFrame (the ``pandas`` extra).
+
+        >>> import natlat_compress as nc
+        >>> frame = nc.ncd([b"ab" * 50, b"ba" * 50], coder="zstd:19").to_frame()
+        >>> list(frame.columns), len(frame)
+        (['item', 'item 1', 'item 2'], 2)
+        """
         try:
             import pandas as pd
         except ImportError:
@@ -58,13 +87,29 @@ class Result(dict):
 class ScoreResult(Result):
     """``natlat score``: the errors of a latent under each coder, its baselines, calibration and verdict.
 
-    The attributes read the first coder's result; ``result.coders[spec]`` gives any other.
+    The attributes read the first coder's result; ``result.coders[spec]`` gives any other. All values in bits over
+    the whole corpus (``per_item`` in each coder's result divides them by the number of rows or objects).
+
+    >>> import natlat_compress as nc
+    >>> table = nc.synth("noisy_copies", rows=300).table         # six noisy copies of L
+    >>> result = nc.score(table, "L", coder=["model", "zstd:3"], null=3, jobs=1)
+    >>> sorted(result.coders), result.verdict.startswith("L is more natural than every baseline")
+    (['model', 'zstd:3'], True)
+    >>> result.weak_error < result.coders["model"]["baselines"]["all"]["weak_error"]
+    True
+    >>> sorted(result.redundancy_errors), len(result.redundancy_errors["weak"])
+    (['deterministic_all_but_one', 'deterministic_each', 'strong', 'weak'], 6)
+    >>> result.null["replicates"], result.bootstrap, result.theorem1      # none asked for: bootstrap=, against=
+    (3, None, None)
+    >>> nc.score(table, "L", dry_run=True).plan["compressions"] > 0      # the cost, before any work
+    True
     """
 
     command = "score"
 
     @property
     def coders(self) -> dict[str, dict]:
+        """Each coder's result, by its spec."""
         return {r["coder"]: r for r in self["results"]}
 
     @property
@@ -90,27 +135,39 @@ class ScoreResult(Result):
 
     @property
     def null(self) -> dict | None:
+        """The permutation null of mediation: ``replicates``, ``mean``, ``std``, ``corrected_mediation_error``
+        (None with ``null=0`` or for texts)."""
         return self._first.get("null")
 
     @property
     def bootstrap(self) -> dict | None:
+        """Bootstrap intervals of every estimate (None unless ``bootstrap=`` replicates were asked for)."""
         return self._first.get("bootstrap")
 
     @property
     def theorem1(self) -> dict | None:
+        """The Theorem 1 check of ``C(Λ'|Λ)`` against its bound (None unless ``against=`` gave a second latent)."""
         return self._first.get("theorem1")
 
     @property
     def verdict(self) -> str:
+        """One sentence: is the latent more natural than the baselines, by weak error?"""
         return self._first["verdict"]
 
     @property
     def plan(self) -> dict:
+        """The plan and its cost: jobs, compressions, bytes, estimated seconds and peak memory."""
         return self["plan"]
 
     def plot(self, path: str | os.PathLike | None = None):
         """Mediation (with the null band and intervals) and every redundancy variant per feature, per coder: the
-        matplotlib axes, or written to ``path`` (.png/.svg) as ``natlat score --plot`` does."""
+        matplotlib axes, or written to ``path`` (.png/.svg) as ``natlat score --plot`` does (the ``plot`` extra).
+
+        >>> import natlat_compress as nc
+        >>> axes = nc.score(null=3, jobs=1).plot()        # the embedded example: House votes, latent Class
+        >>> len(axes), axes[0].get_title().splitlines()[0]
+        (5, 'model: mediation error')
+        """
         from .plots import score_figure, score_plot
 
         if self.get("dry_run"):
@@ -132,12 +189,20 @@ class ScoreResult(Result):
 
 
 class DiscoverResult(Result):
-    """``natlat discover``: candidate latents, cross-fitted and ranked by weak error per row."""
+    """``natlat discover``: candidate latents, cross-fitted and ranked by weak error per row.
+
+    >>> import natlat_compress as nc
+    >>> found = nc.discover(nc.synth("noisy_copies", rows=300).table, exclude=["L"], jobs=1)
+    >>> best = found.candidates[0]
+    >>> best["kind"], best["rank"], best["weak_error"] <= found.candidates[1]["weak_error"]
+    ('latent_classes', 1, True)
+    """
 
     command = "discover"
 
     @property
     def candidates(self) -> list[dict]:
+        """Every candidate, best (lowest weak error per row) first."""
         return self["candidates"]
 
     def rows(self) -> list[dict]:
@@ -152,20 +217,31 @@ class DiscoverResult(Result):
 
 
 class PriorsResult(Result):
-    """``natlat priors``: per-item gaps between two agents, the compiler bound, the widened errors."""
+    """``natlat priors``: per-item gaps between two agents, the compiler bound, the widened errors.
+
+    >>> import natlat_compress as nc
+    >>> alice = "../shared/data/text/canterbury/alice29.txt"
+    >>> gaps = nc.priors([b"Alice was beginning to get very tired", b"Of Man's first disobedience"],
+    ...                  agent_a="zstd:3", train_a=[alice], agent_b="zstd:3")      # B has read nothing
+    >>> gaps.gap["n"], gaps.gap["mean"] < 0, gaps.widened is None                 # no latent given
+    (2, True, True)
+    """
 
     command = "priors"
 
     @property
     def gap(self) -> dict:
+        """The per-item gaps ``C_A − C_B`` in bits: mean, median, quantiles, total, largest, the items most apart."""
         return self["gap"]
 
     @property
     def compiler_bound(self) -> dict:
+        """``C_A(D_B|D_A)`` and ``C_B(D_A|D_B)``, the larger as ``bound``, and whether it holds on the items."""
         return self["compiler_bound"]
 
     @property
     def widened(self) -> dict | None:
+        """Every error of ``score`` under both agents and its widening (None unless a latent was given)."""
         return self.get("widened")
 
     def rows(self) -> list[dict]:
@@ -183,7 +259,14 @@ BENCH_COLUMNS = ["file", "coder", "pareto", "bytes", "ratio", "compressed_fracti
 
 
 class BenchResult(Result):
-    """``natlat bench``: one row per file and coder, the Pareto front of speed and bits per byte marked."""
+    """``natlat bench``: one row per file and coder, the Pareto front of speed and bits per byte marked.
+
+    >>> import natlat_compress as nc
+    >>> report = nc.bench(["../shared/data/text/canterbury/alice29.txt"], coder="zstd:3", repeats=1, min_time=0.01)
+    >>> row = report.rows()[0]
+    >>> row["file"], row["coder"], row["pareto"], 2 < row["bits_per_byte"] < 4
+    ('alice29.txt', 'zstd:3', True, True)
+    """
 
     command = "bench"
 
@@ -201,17 +284,29 @@ class BenchResult(Result):
 
 
 class BitsResult(Result):
-    """``natlat bits``: one code length, in bits, with no container."""
+    """``natlat bits``: one code length, in bits, with no container.
+
+    >>> import natlat_compress as nc
+    >>> nc.bits(b"", coder="zstd:19").bits, nc.bits(b"abc" * 100, coder="zstd:19").bits > 0
+    (0, True)
+    """
 
     command = "bits"
 
     @property
     def bits(self) -> float:
+        """The code length in bits."""
         return self["bits"]
 
 
 class AxiomsResult(Result):
-    """``natlat axioms``: where a coder stops behaving as a normal compressor, per size."""
+    """``natlat axioms``: where a coder stops behaving as a normal compressor, per size.
+
+    >>> import natlat_compress as nc
+    >>> checked = nc.axioms(b"abracadabra " * 2000, coder="zlib:9", sizes=[1000])
+    >>> checked["reach_bytes"], [row["size"] for row in checked.rows()]
+    (32768, [1000])
+    """
 
     command = "axioms"
 
@@ -220,12 +315,19 @@ class AxiomsResult(Result):
 
 
 class NcdResult(Result):
-    """``natlat ncd``: the normalized compression distance of every pair of items."""
+    """``natlat ncd``: the normalized compression distance of every pair of items.
+
+    >>> import natlat_compress as nc
+    >>> distances = nc.ncd([b"abc" * 100, b"xyz" * 100], coder="zstd:19")
+    >>> len(distances.matrix), distances.matrix[0][0] < distances.matrix[0][1]
+    (2, True)
+    """
 
     command = "ncd"
 
     @property
     def matrix(self) -> list[list[float]]:
+        """``matrix[i][j]``: the NCD of item i followed by item j (asymmetric as measured)."""
         return self["matrix"]
 
     def rows(self) -> list[dict]:
@@ -235,7 +337,13 @@ class NcdResult(Result):
 
 
 class SynthResult(Result):
-    """``natlat synth``: a drawn source — where its table and truth were written, or the table and truth themselves."""
+    """``natlat synth``: a drawn source — where its table and truth were written, or the table and truth themselves.
+
+    >>> import natlat_compress as nc
+    >>> source = nc.synth("noisy_copies", rows=300, seed=1)
+    >>> source.table.names[:3], source["truth"]["weak_error"] > 0        # truth in bits per row
+    (['L', 'x1', 'x2'], True)
+    """
 
     command = "synth"
 

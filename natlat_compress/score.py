@@ -23,7 +23,7 @@ from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_
                      table_from_columns)
 from .cache import TermCache
 from . import cost as costs
-from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
+from .engine import Term, Variant, connect, default_jobs, evaluate, lookup, plan
 from .errors import CorpusError, NatlatError
 from .plots import check_plot_path, score_plot
 from .progress import reporter
@@ -49,7 +49,8 @@ def example_path() -> Path:
 
 
 def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None) -> TableCorpus | TextCorpus:
-    """A corpus from a path, a list of byte strings (text objects), a 2-D numpy array or a pandas DataFrame (tables)."""
+    """A corpus from a path, a list of byte strings (text objects), a 2-D numpy array, a pandas DataFrame or a pyarrow
+    Table (tables)."""
     if isinstance(corpus, (TableCorpus, TextCorpus)):
         return corpus
     if isinstance(corpus, (str, os.PathLike)):
@@ -58,7 +59,12 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
         if corpus.ndim != 2:
             raise CorpusError(f"a numpy table must be 2-D (rows x features); got shape {corpus.shape}")
         return table_from_columns({f"c{j}": corpus[:, j] for j in range(corpus.shape[1])}, "numpy array")
-    if hasattr(corpus, "to_pandas") and not hasattr(corpus, "iloc"):  # a pyarrow Table (or anything like it)
+    if type(corpus).__module__.startswith("pyarrow") and hasattr(corpus, "to_pandas"):  # a Table or RecordBatch
+        import pandas as pd
+
+        # pyarrow's types kept (pd.ArrowDtype): a plain to_pandas() turns integers with nulls into floats (numeric)
+        corpus = corpus.to_pandas(types_mapper=pd.ArrowDtype)
+    elif hasattr(corpus, "to_pandas") and not hasattr(corpus, "iloc"):  # anything else that converts (polars)
         corpus = corpus.to_pandas()
     if type(corpus).__name__ == "DataFrame" and hasattr(corpus, "columns"):
         return _frame_table(corpus)
@@ -184,7 +190,7 @@ def regret_factor(n_items: int) -> float:
     return max(float(np.log(n_items)) - 1.0, 1.0)
 
 
-def bootstrap_interval(estimate: float, draws: Sequence[float], level: float = BOOTSTRAP_LEVEL, *,
+def bootstrap_interval(estimate: float, draws: Sequence[float] | np.ndarray, level: float = BOOTSTRAP_LEVEL, *,
                        bias_factor: float = -1.0, bias: float | None = None, bias_sd: float = 0.0) -> dict:
     """A bootstrap interval for one quantity, corrected for the bias that the resamples reveal or that is given.
 
@@ -281,7 +287,7 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
           field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
           progress: bool | Callable[[int, int], None] | None = None,
-          on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
+          on_plan: Callable[[costs.Estimate], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
           numeric: Sequence[str] = (), categorical: Sequence[str] = (),
@@ -415,7 +421,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         _estimates(recorder, X, candidate.atoms, sampled)
     if second:
         cond.theorem1_check(recorder, X, main.atoms, second.atoms, names)
-    wanted = [(None, term) for term in recorder.terms]
+    wanted: list[tuple[Variant | None, Term]] = [(None, term) for term in recorder.terms]
     null_variants = [Variant("null", seed, r, tuple(sorted(main.atoms))) for r in range(null)] \
         if corpus.kind == "table" and null > 0 else []
     boot_variants = [Variant("bootstrap", seed, r) for r in range(bootstrap)] \
@@ -492,7 +498,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                                            "weak_error", "features_bits")},
             "worst_redundancy": {v: w["bits"] / n for v, w in summary["worst_redundancy"].items()},
         }
-        base = {}
+        base: dict[str, list[dict]] = {}  # per kind of baseline, its candidates' summaries
         for candidate in candidates[1:]:
             theirs = _summary(_estimates(C, X, candidate.atoms, sampled), red_names)
             base.setdefault(candidate.kind, []).append({"latent": candidate.name, **theirs})
@@ -505,11 +511,11 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                               "std": float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0,
                               "corrected_mediation_error": result["mediation_error"] - float(np.mean(draws))}
         if boot_variants:
-            draws = []
+            boot_draws = []
             for v in boot_variants:
                 drawn = _estimates(table(runs[spec], v), X, main.atoms, sampled)
-                draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
-            result["bootstrap"] = _bootstrap(result, draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
+                boot_draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
+            result["bootstrap"] = _bootstrap(result, boot_draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
         if second:
             estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms, names)
             tightest = min(bounds, key=lambda b: b.bound)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 import numpy as np
 
@@ -118,18 +119,21 @@ def _deterministic_latent() -> Source:
                   np.full(k, 1 / k), [Feature(2 * k, (0,), cpt) for _ in range(5)])
 
 
-SOURCES: dict[str, Callable[[], Source]] = {s.__name__.lstrip("_"): s for s in [
+# A source of any family: categorical (Source), or numeric and mixed (the block at the end).
+AnySource = Union[Source, "GaussianSource", "ClassConditionalSource"]
+
+SOURCES: dict[str, Callable[[], AnySource]] = {s.__name__.lstrip("_"): s for s in [
     _noisy_copies, _direct_dependence, _one_feature_latent, _unequal_noise, _dirichlet_emissions,
     _deterministic_latent]}
 
 
-def get_source(name: str) -> Source:
+def get_source(name: str) -> AnySource:
     if name not in SOURCES:
         raise NatlatError(f"unknown source {name!r}; valid: {', '.join(SOURCES)}")
     return SOURCES[name]()
 
 
-def sample(source: Source, rows: int, seed: int = 0) -> dict[str, np.ndarray]:
+def sample(source: AnySource, rows: int, seed: int = 0) -> dict[str, np.ndarray]:
     """``rows`` IID draws, column by column (vectorised ancestral sampling)."""
     if not isinstance(source, Source):  # a numeric source (the block at the end): table cells
         return source.draw(rows, seed)
@@ -192,7 +196,7 @@ def quantities(C: Callable[..., float], names: list[str]) -> dict:
             "redundancy_errors": {v: dict(zip(names, values)) for v, values in est["redundancy"].items()}}
 
 
-def truth(source: Source) -> dict:
+def truth(source: AnySource) -> dict:
     """The population value, in bits per row, of every quantity ``natlat score`` reports for latent ``L``."""
     from .latents import baselines
     from .score import _estimates, _summary
@@ -209,7 +213,7 @@ def truth(source: Source) -> dict:
     return out
 
 
-def write_source(name: str, rows: int, seed: int, out_dir: str | Path) -> tuple[Path, Path]:
+def write_source(name: str, rows: int, seed: int, out_dir: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``NAME.csv`` (the latent column ``L`` first) and ``NAME.truth.json`` into ``out_dir``, atomically."""
     from .report import write_atomic
 
@@ -227,7 +231,7 @@ def write_source(name: str, rows: int, seed: int, out_dir: str | Path) -> tuple[
     return csv_path, truth_path
 
 
-def as_table(source: Source, rows: int, seed: int = 0):
+def as_table(source: AnySource, rows: int, seed: int = 0):
     """A sample as a TableCorpus, ready for ``score``."""
     return table_from_columns(sample(source, rows, seed), f"synthetic:{source.name}")
 
@@ -299,7 +303,7 @@ class GaussianSource:
     def code_lengths(self) -> Callable[..., float]:
         """``C(S|T)`` in bits per row at precision δ = 10^−DECIMALS, exactly (closed form)."""
         nodes = {name: j for j, name in enumerate([LATENT, *self.names])}
-        shift = {node: _expected_log2(lambda z, t=t: TRANSFORMS[t][1](z)) for node, t in self.transforms.items()}
+        shift = {node: _expected_log2(TRANSFORMS[t][1]) for node, t in self.transforms.items()}
         log2_delta = -DECIMALS * math.log2(10)
 
         def H(atoms: frozenset) -> float:  # entropy at precision δ
@@ -439,8 +443,9 @@ def _mixed_table() -> ClassConditionalSource:
                                   np.full(k, 1 / k), means, covariances, cpts)
 
 
-NUMERIC_SOURCES: dict[str, Callable[[], GaussianSource | ClassConditionalSource]] = {
-    s.__name__.lstrip("_"): s for s in [_gaussian_readings, _gaussian_skewed, _gaussian_mixture, _mixed_table]}
+_NUMERIC: list[Callable[[], GaussianSource | ClassConditionalSource]] = [
+    _gaussian_readings, _gaussian_skewed, _gaussian_mixture, _mixed_table]
+NUMERIC_SOURCES = {s.__name__.lstrip("_"): s for s in _NUMERIC}
 SOURCES.update(NUMERIC_SOURCES)
 __all__ += ["NUMERIC_SOURCES", "GaussianSource", "ClassConditionalSource", "TRANSFORMS", "DECIMALS"]
 

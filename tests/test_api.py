@@ -14,7 +14,7 @@ import pytest
 import natlat_compress as nc
 from natlat_compress.cli import cli
 
-from .conftest import CANTERBURY, ROOT, run
+from .conftest import CANTERBURY, ROOT, TABULAR, run
 
 # Options that are about output and the terminal, not about the computation.
 PRESENTATION = {"format", "output", "silent", "help"}
@@ -36,8 +36,7 @@ def test_every_command_is_a_function_with_its_options(name):
     parameters = set(inspect.signature(function).parameters)
     missing = option_names(cli.commands[name]) - parameters
     assert not missing, f"nc.{name} lacks {missing}"
-    assert function.__doc__ and ">>>" in (function.__doc__ or "") or name in ("priors", "bench", "axioms", "ncd",
-                                                                              "conditional_bits")
+    assert function.__doc__ and ">>>" in function.__doc__  # tests/test_docstrings.py runs the example
 
 
 def test_every_public_function_has_a_docstring():
@@ -136,3 +135,39 @@ def test_a_dataframe_keeps_its_dtypes_and_its_missing_values():
     same_from_file = nc.score(ROOT.parent / "shared" / "data" / "tabular" / "wine.csv", "class", null=0, jobs=1,
                               features=[c for c in frame.columns if c not in ("class", "batch", "grade")])
     assert kinds["magnesium"]["kind"] == {c["name"]: c for c in same_from_file["corpus"]["columns"]}["magnesium"]["kind"]
+
+
+def test_three_lines_from_a_dataframe_to_a_plotted_score():
+    """README, Python API: from `import natlat_compress as nc` to the plotted score of a DataFrame in three lines,
+    run as written there on the wine table read by pandas."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "nc.score(frame" in b)
+    lines = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(lines) == 3 and lines[0] == "import natlat_compress as nc"
+    namespace = {"frame": pd.read_csv(TABULAR / "wine.csv")}
+    exec(compile("\n".join(lines[:-1]), "README.md", "exec"), namespace)
+    axes = eval(lines[-1], namespace)
+    assert len(axes) == 5 and axes[0].get_title().startswith("model: mediation error")
+    assert namespace["result"]["corpus"]["n_items"] == 178 and "class is more natural" in namespace["result"].verdict
+
+
+def test_a_pyarrow_table_keeps_its_types_as_the_pandas_nullable_ones_do():
+    """Integers with nulls stay integers (a plain to_pandas() would make them floats, read as numeric), floats are
+    numeric, strings, dictionaries and booleans categorical, nulls missing: the score equals that of the same table as
+    a DataFrame of pandas' nullable dtypes."""
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    n = 200
+    labels, reading = ["a", "b", "a", "c"] * (n // 4), [0.5, 1.25, None, 2.0] * (n // 4)
+    codes, flags = [1, None, 2, 3] * (n // 4), [True, None, False, True] * (n // 4)
+    arrow = pa.table({"L": labels, "reading": pa.array(reading, pa.float64()), "code": pa.array(codes, pa.int64()),
+                      "batch": pa.array(labels).dictionary_encode(), "flag": pa.array(flags)})
+    frame = pd.DataFrame({"L": labels, "reading": reading, "code": pd.array(codes, dtype="Int64"),
+                          "batch": pd.Categorical(labels), "flag": pd.array(flags, dtype="boolean")})
+    from_arrow, from_frame = (nc.score(table, "L", null=0, jobs=1) for table in (arrow, frame))
+    kinds = {c["name"]: (c["kind"], c.get("missing")) for c in from_arrow["corpus"]["columns"]}
+    assert kinds == {"L": ("categorical", None), "reading": ("numeric", n // 4), "code": ("categorical", None),
+                     "batch": ("categorical", None), "flag": ("categorical", None)}
+    assert from_arrow["corpus"] == from_frame["corpus"] and from_arrow["results"] == from_frame["results"]

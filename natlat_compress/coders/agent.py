@@ -24,7 +24,7 @@ class AgentCoder(Coder):
         self.method, self.reads = base.method, base.reads
         self._stacked: tuple | None = None  # (the corpus table it was built for, training ⧺ corpus, training)
 
-    def library_version(self) -> str:  # type: ignore[override]
+    def library_version(self) -> str:
         return self.base.library_version()
 
     def compress(self, data: bytes) -> bytes:
@@ -35,10 +35,10 @@ class AgentCoder(Coder):
             return self.training or b""
         return self.training.serialize(list(atoms))
 
-    def conditional_bits(self, data: bytes, given: bytes) -> int:
+    def conditional_bits(self, data: bytes, given: bytes) -> float:
         return self.base.conditional_bits(data, given)
 
-    def bits(self, data: bytes) -> int:
+    def bits(self, data: bytes) -> float:
         return self.base.bits(data)
 
     # -- model coders: the training rows come first, and C_A(T|G) = C(T|G on D ⧺ X) − C(T|G on D) ----------------------
@@ -79,7 +79,7 @@ def unify(tables: list, columns: Sequence[str]) -> list:
     """Symbol tables re-coded on shared alphabets: per column, the union of the tables' categories (first seen first)."""
     from .models import SymbolColumns
 
-    out = [({}, {}) for _ in tables]
+    out: list[tuple[dict, dict]] = [({}, {}) for _ in tables]  # per table: its codes and categories per column
     for column in columns:
         index: dict = {}
         for table in tables:

@@ -109,4 +109,5 @@ def ctw_bits(target: np.ndarray, k: int, columns: Sequence[tuple[np.ndarray, int
             log_pw[split] = np.logaddexp(LN_HALF + log_pe[split], LN_HALF + log_pw_children[split])
         above = len(levels[depth - 1][0]) if depth else 1
         log_pw_children = np.bincount(parent, weights=log_pw, minlength=above)
+    assert log_pw_children is not None  # levels holds the root at least
     return float(-log_pw_children[0] / LN2)

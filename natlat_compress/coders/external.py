@@ -73,7 +73,7 @@ class CommandCoder(Coder):
         super().__init__("cmd:" + shlex.join(self.argv), None)
         self.timeout = timeout
 
-    def library_version(self) -> str:  # type: ignore[override]  (per instance: it is the program's)
+    def library_version(self) -> str:  # per instance: it is the program's
         return shutil.which(self.argv[0]) or self.argv[0]
 
     def compress(self, data: bytes) -> bytes:
@@ -101,6 +101,7 @@ class CommandCoder(Coder):
             feeder.start()
             output, said = bytearray(), bytearray()
             deadline = time.monotonic() + self.timeout
+            assert process.stdout is not None and process.stderr is not None  # both were asked for as pipes
             with selectors.DefaultSelector() as selector:
                 selector.register(process.stdout, selectors.EVENT_READ, output)
                 selector.register(process.stderr, selectors.EVENT_READ, said)
@@ -131,7 +132,8 @@ class CommandCoder(Coder):
                 process.wait()
             for stream in (process.stdin, process.stdout, process.stderr):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             with _RUNNING_LOCK:

@@ -166,8 +166,9 @@ class LanguageModelCoder(Coder):
         return ids
 
     def _detokenize(self, ids: list[int]) -> bytes:
-        return self.tokenizer.decode(ids, skip_special_tokens=False,
-                                     clean_up_tokenization_spaces=False).encode("utf-8")
+        text = self.tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+        assert isinstance(text, str)  # one sequence of ids decodes to one string (a batch would give a list)
+        return text.encode("utf-8")
 
     def _context_of(self, given: bytes) -> list[int]:
         # The decoder knows the condition too, so it need not round-trip: any tokens of it will do.
@@ -252,13 +253,13 @@ class LanguageModelCoder(Coder):
         return self.encode(data).words.astype("<u4").tobytes()
 
     @property
-    def overhead_bytes(self) -> int:  # type: ignore[override]  (no container: the range coder's words are the code)
+    def overhead_bytes(self) -> int:  # no container: the range coder's words are the code
         return 0
 
     def _bits(self, data: bytes) -> int:
         return self.encode(data).bits
 
-    def conditional_bits(self, data: bytes, given: bytes) -> int:  # type: ignore[override]
+    def conditional_bits(self, data: bytes, given: bytes) -> int:
         if not data:
             return 0
         return self.encode(data, given).bits

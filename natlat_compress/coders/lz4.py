@@ -26,6 +26,7 @@ class Lz4Coder(Coder):
 
     def __init__(self, hc_level: int | None = None) -> None:
         super().__init__("lz4" if hc_level is None else f"lz4:hc:{hc_level}", LZ4_WINDOW)
+        self.options: dict[str, str | int]  # lz4.block.compress's keywords
         if hc_level is None:
             self.options = {"mode": "default"}
         else:

@@ -49,9 +49,9 @@ class MixCoder(Coder):
             raise SpecError(f"mix mixes byte coders; {symbol_readers[0]} reads symbol tables "
                             "(the 'model' coder is already a Bayesian mixture over table models)")
         self.members = list(members)
-        reaches = [m.reach for m in members]
+        reaches = [m.reach for m in members if m.reach is not None]
         super().__init__("mix:" + ",".join(m.spec for m in members),
-                         None if None in reaches else max(reaches))
+                         max(reaches) if len(reaches) == len(members) else None)  # unbounded if one member is
         self.log2_k = math.log2(len(members))
         self.bayesian = all(m.gives_probabilities for m in members)
         self.gives_probabilities = self.bayesian
@@ -59,7 +59,7 @@ class MixCoder(Coder):
         self.method = MODEL if self.bayesian else PRIMED if methods == {PRIMED} else CONCATENATION
         self.can_decompress = all(m.can_decompress for m in members)
 
-    def library_version(self) -> str:  # type: ignore[override]  (per instance: the members')
+    def library_version(self) -> str:  # per instance: the members'
         return "; ".join(dict.fromkeys(m.library_version() for m in self.members))
 
     # -- code lengths --------------------------------------------------------------------------------------------
@@ -67,13 +67,13 @@ class MixCoder(Coder):
         """Each member's code length of ``data`` (given ``given``), in bits."""
         return np.array([m.conditional_bits(data, given) if given else m.bits(data) for m in self.members], float)
 
-    def bits(self, data: bytes) -> float:  # type: ignore[override]
+    def bits(self, data: bytes) -> float:
         if not data:
             return 0
         lengths = self.member_bits(data)
         return float((_mixture_bits(lengths) if self.bayesian else lengths.min()) + self.log2_k)
 
-    def conditional_bits(self, data: bytes, given: bytes) -> float:  # type: ignore[override]
+    def conditional_bits(self, data: bytes, given: bytes) -> float:
         if not given:
             return self.bits(data)
         if not data:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -209,7 +209,10 @@ def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int
     return cmi, n_classes * (ki - 1) * (kj - 1)
 
 
-def best_pair(names: Sequence, dependence: Callable[[object, object], float]) -> tuple | None:
+Name = TypeVar("Name")  # a column's name or its index
+
+
+def best_pair(names: Sequence[Name], dependence: Callable[[Name, Name], float]) -> tuple[Name, Name] | None:
     """The pair of ``names`` (in that order) with the largest ``dependence``, the first on ties; None if all are 0."""
     best, best_value = None, 0.0
     for i, first in enumerate(names):
@@ -319,7 +322,7 @@ def latent_class_column_sets(columns: Sequence[tuple[np.ndarray, int]], rows: in
     return ([list(columns)] if pair is None else [list(columns), merge_pair(columns, pair)]), class_size
 
 
-def _mixture(member_bits: Sequence[float], class_size: int) -> float:
+def _mixture(member_bits: Sequence[float] | np.ndarray, class_size: int) -> float:
     """``−log2 Σ_m 2^(−C_m) / M``: a uniform Bayesian mixture over a class of M members, some evaluated."""
     bits = np.asarray(member_bits, dtype=float)
     best = bits.min()

@@ -134,19 +134,19 @@ def chain_predictive(targets: Sequence[Column], given: Sequence[Column] = ()) ->
         # per row, a joint value agreeing with the row's targets up to i (the link's own prediction is read there)
         actual = np.ravel_multi_index([t[0] if j <= i else np.zeros(n, np.int64) for j, t in enumerate(targets)],
                                       sizes)
-        subsets = [[]] + [[a] for a in earlier] + [[a, b] for a in earlier for b in earlier if a < b]
-        log_weight, predicted = [], []
+        subsets: list[list[int]] = [[]] + [[a] for a in earlier] + [[a, b] for a in earlier for b in earlier if a < b]
+        log_weights, predicted = [], []
         for subset in subsets:
             context, size = joint_codes([columns[a] for a in subset]) if subset else (np.zeros(n, np.int64), 1)
             by_context = kt_predictive_by_context(codes, k, context, size)
             seen = np.log2(by_context[np.arange(n), context, codes])
-            log_weight.append(np.cumsum(seen) - seen)  # the member's code length of the earlier rows
+            log_weights.append(np.cumsum(seen) - seen)  # the member's code length of the earlier rows
             value_context = np.zeros((n, digits.shape[1]), dtype=np.int64)  # the context each joint value gives
             for a in subset:
                 cell = columns[a][0][:, None] if a < n_given else digits[a - n_given][None, :]
                 value_context = value_context * columns[a][1] + cell
             predicted.append(by_context[np.arange(n)[:, None], value_context, digits[i][None, :]])
-        log_weight = np.array(log_weight)
+        log_weight = np.array(log_weights)
         weight = np.exp2(log_weight - log_weight.max(axis=0))
         link = np.einsum("mt,mtv->tv", weight, np.array(predicted)) / weight.sum(axis=0)[:, None]
         if len(earlier) >= 2:  # beside the compact members, the context-tree half (prior ½ each, #14)

@@ -13,10 +13,13 @@ import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import MissingExtraError, SpecError
 from .base import Coder
+
+if TYPE_CHECKING:
+    from .agent import AgentCoder
 
 __all__ = ["Family", "FAMILIES", "get_coder", "byte_coder", "family_names", "is_available", "register_agent", "AGENTS",
            "SYMBOL_COMMANDS"]
@@ -171,7 +174,15 @@ def is_available(family: Family) -> bool:
 
 @lru_cache(maxsize=None)
 def get_coder(spec: str) -> Coder:
-    """The coder a spec string names.
+    """The coder a spec string names (``natlat coders`` lists the families and their specs).
+
+    >>> import natlat_compress as nc
+    >>> nc.get_coder("zstd:19").spec, nc.get_coder("model").reads
+    ('zstd:19', 'symbols')
+    >>> nc.get_coder("zstd:99")
+    Traceback (most recent call last):
+    ...
+    natlat_compress.errors.SpecError: the level of zstd must be an int in [-131072, 22]; got '99'
 
     Raises
     ------
@@ -211,16 +222,16 @@ def byte_coder(spec: str, command: str) -> Coder:
     return coder
 
 
-Coder.from_spec = staticmethod(get_coder)
+Coder.by_spec = staticmethod(get_coder)
 
 # Agents live for one run and reach worker processes by fork: they are named here, and `agent:NAME` specs find them.
 AGENTS: dict[str, Coder] = {}
 
 
-def register_agent(name: str, base: Coder, training) -> Coder:
+def register_agent(name: str, base: Coder, training) -> AgentCoder:
     """``base`` primed with ``training`` as the coder ``agent:NAME`` (natlat priors; see :mod:`.agent`)."""
     from .agent import AgentCoder
 
-    AGENTS[name] = AgentCoder(name, base, training)
+    agent = AGENTS[name] = AgentCoder(name, base, training)
     get_coder.cache_clear()
-    return AGENTS[name]
+    return agent

@@ -97,7 +97,7 @@ class ZpaqCoder(Coder):
         return zpaq.decompress(blob)
 
     @property
-    def overhead_bytes(self) -> int:  # type: ignore[override]  (container bytes are parsed out, not subtracted)
+    def overhead_bytes(self) -> int:  # container bytes are parsed out, not subtracted
         return 0
 
     def _bits(self, data: bytes) -> int:
