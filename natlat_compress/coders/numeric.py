@@ -98,7 +98,7 @@ def _log_gamma(x: np.ndarray) -> np.ndarray:
     if len(halves) and (halves == doubled).all() and 0 < halves.min() and halves.max() <= 4 * len(halves) + 64:
         values = np.flatnonzero(np.bincount(halves))
         table = np.zeros(values[-1] + 1)
-        table[values] = _lgamma(values / 2).astype(np.float64)
+        table[values] = np.asarray(_lgamma(values / 2), dtype=np.float64)
         return table[halves]
     uniques, inverse = np.unique(x, return_inverse=True)
     return _lgamma(uniques).astype(np.float64)[inverse.ravel()]
@@ -217,14 +217,14 @@ def regression_bits_of_subsets(y: np.ndarray, design: np.ndarray, subsets: Seque
     centred = y - y[0] if n else y
     columns = design.T  # every block below is the design's columns × the block's rows (contiguous when the caller
     # made the design as the transpose of its columns, as the numeric model does)
-    subsets = [np.asarray(sorted(subset), dtype=np.int64) for subset in subsets]
-    bits = np.zeros(len(subsets))
+    indices = [np.asarray(sorted(subset), dtype=np.int64) for subset in subsets]
+    bits = np.zeros(len(indices))
     by_size: dict[int, list[int]] = {}
-    for i, subset in enumerate(subsets):
+    for i, subset in enumerate(indices):
         by_size.setdefault(len(subset), []).append(i)
     schedules = {d: _regression_schedule(n, d) for d in by_size}
-    first = np.array([schedules[len(subset)][0] for subset in subsets], dtype=np.int64)
-    kept = {d: np.array([subsets[i] for i in members]).reshape(len(members), d) for d, members in by_size.items()}
+    first = np.array([schedules[len(subset)][0] for subset in indices], dtype=np.int64)
+    kept = {d: np.array([indices[i] for i in members]).reshape(len(members), d) for d, members in by_size.items()}
     removed = {d: np.array([np.setdiff1d(np.arange(width), subset) for subset in rows]).reshape(len(rows), width - d)
                for d, rows in kept.items()}
     # Every size's blocks in the order of their starts: the Gram matrix grows once through all of them.
@@ -265,7 +265,7 @@ def _subset_block_bits(block: np.ndarray, y: np.ndarray, statistics: tuple, kept
     gram, moment, square, s = statistics
     m, d = kept.shape
     grams = gram[kept[:, :, None], kept[:, None, :]]
-    ridge = _ridge(np.trace(grams, axis1=1, axis2=2), d)
+    ridge = np.asarray(_ridge(np.trace(grams, axis1=1, axis2=2), d))
     inverse = np.linalg.inv(grams + ridge[:, None, None] * np.eye(d))
     moments = moment[kept]
     coef = (inverse @ moments[:, :, None])[:, :, 0]
