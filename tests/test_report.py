@@ -90,10 +90,10 @@ def test_against_keeps_the_candidates_numbers_and_names_partitions(report):
         corrected = [estimate - interval[key] for key in ("bias", "bias_constant", "bias_three_sizes")]
         assert interval["low"] < min(corrected) and interval["high"] > max(corrected)
         assert interval["dof"] == 6 * 4 and interval["sd"] > 0
-    # A maximum over features takes the largest low and the largest high of the features' intervals.
+    # A maximum over features takes the smallest low and the largest high of the features' intervals.
     for variant, per_feature in boot["redundancy_errors"].items():
         worst = boot["worst_redundancy"][variant]
-        assert worst["low"] == max(i["low"] for i in per_feature.values())
+        assert worst["low"] == min(i["low"] for i in per_feature.values())
         assert worst["high"] == max(i["high"] for i in per_feature.values())
         assert worst["estimate"] == paired["worst_redundancy"][variant]["bits"]
     assert boot["weak_error"]["estimate"] == paired["weak_error"]
@@ -136,9 +136,9 @@ def test_subsample_interval_by_hand():
     # An estimate the same at every size: the constant and three-size forms are exact, and the interval reaches them.
     flat = subsample_interval(-0.6, [[-0.6, -0.6]] * 3, [[-0.6] * 4] * 3, 1000)
     assert flat["sd"] == 0 and flat["low"] == pytest.approx(0.0, abs=1e-12) and flat["high"] > 0
-    # A maximum over features: [largest low, largest high], centred on the largest centre.
+    # A maximum over features: [smallest low, largest high], centred on the largest centre.
     parts = [{"low": 1.0, "high": 5.0, "centre": 3.0}, {"low": 2.0, "high": 4.0, "centre": 3.5}]
-    assert max_interval(4.5, parts) == {"low": 2.0, "high": 5.0, "centre": 3.5, "estimate": 4.5, "bias": 1.0,
+    assert max_interval(4.5, parts) == {"low": 1.0, "high": 5.0, "centre": 3.5, "estimate": 4.5, "bias": 1.0,
                                         "of": "the maximum over features"}
     for p, dof, exact in ((0.975, 4, 2.7764451), (0.975, 12, 2.1788128), (0.975, 40, 2.0210754), (0.95, 8, 1.8595480),
                           (0.995, 4, 4.6040949)):
