@@ -64,6 +64,11 @@ class Variant:
     parts: int = 0
     part: int = 0
 
+    @property
+    def share(self) -> float:
+        """The share of the corpus's rows this variant has (a split's block: about 1/parts)."""
+        return 1 / self.parts if self.kind == "split" else 1.0
+
     def build(self, corpus):
         rng = np.random.default_rng([self.seed, self.replicate, ("null", "bootstrap", "split").index(self.kind)])
         if self.kind == "bootstrap":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -199,15 +200,24 @@ def test_plot_with_a_bad_suffix_fails_before_the_work(tmp_path):
     assert ".png or .svg" in line and not (tmp_path / "x.pdf").exists()
 
 
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(n, p), exactly."""
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
 @pytest.mark.slow
 def test_nominal_95_percent_intervals_cover_the_truth_at_least_90_percent_of_the_time():
     """On sources whose every quantity is known exactly (natlat_compress.synthetic): the latent-class ones and three
-    outside that family, every interval of the report contains n × the population value in ≥ 90 % of draws (issue
-    #18's target), per quantity pooled over sources and over all quantities. The seeds are not the benchmark's
-    (benchmarks/bootstrap_coverage.py, which measures the same on 12 seeds per source)."""
+    outside that family, the intervals contain n × the population value in ≥ 90 % of draws (issue #18's target).
+    The seeds are not the benchmark's (benchmarks/bootstrap_coverage.py measures the same on 12 seeds per source:
+    0.92–0.98 by quantity). Over all intervals (about 700 here) the share must reach 0.90. Per quantity a total has
+    only 27 draws here, where 24 (0.89) is what a true 0.92 gives as often as not, so each quantity's count must not
+    be significantly below 0.90: a one-sided exact binomial test at 5 % (for a total, 22 of 27 passes, 21 fails)."""
     from benchmarks.bootstrap_coverage import QUANTITIES, SOURCES, coverage
 
     hits, _ = coverage(SOURCES, rows=1000, seeds=3, bootstrap=3, first_seed=100)
-    by_quantity = {q: float(np.mean([h for (_, k), v in hits.items() if k == q for h in v])) for q in QUANTITIES}
-    pooled = float(np.mean([h for v in hits.values() for h in v]))
-    assert min(by_quantity.values()) >= 0.90 and pooled >= 0.90, (by_quantity, pooled)
+    counts = {q: [h for (_, k), v in hits.items() if k == q for h in v] for q in QUANTITIES}
+    pooled = float(np.mean([h for v in counts.values() for h in v]))
+    assert pooled >= 0.90, pooled
+    for quantity, covered in counts.items():
+        assert _binomial_cdf(sum(covered), len(covered), 0.90) >= 0.05, (quantity, sum(covered), len(covered))
