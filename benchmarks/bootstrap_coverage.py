@@ -48,7 +48,8 @@ def coverage(sources, rows: int, seeds: int, bootstrap: int, first_seed: int = 0
                          jobs=1)["results"][0]["bootstrap"]
             pairs = [(key, boot[key], truth[key]) for key in TOTALS]
             pairs += [(variant, interval, truth["redundancy_errors"][variant][feature])
-                      for variant in REDUNDANCY_VARIANTS for feature, interval in boot["redundancy_errors"][variant].items()]
+                      for variant in REDUNDANCY_VARIANTS
+                      for feature, interval in boot["redundancy_errors"][variant].items()]
             for key, interval, value in pairs:
                 hits[(name, key)].append(interval["low"] - SLACK <= value * rows <= interval["high"] + SLACK)
                 widths[(name, key)].append((interval["high"] - interval["low"]) / 2 / rows)

@@ -20,10 +20,11 @@ estimates are what the estimator gives at that size.
   quarters' estimates (averaged over replicates): the linear part ``n·H`` is the same in ``θ̂_n``, ``S₂`` and ``S₄``,
   only the regret differs. With ``Δ = θ̂_n − S₂``: if the regret is all logarithmic (c = 0), the bias of ``θ̂_n`` is
   ``−Δ·log2 n / (log2 n − 2)``; if it is all constant (k = 0: the delete-half jackknife's 1/n bias), ``−Δ``; with
-  both, the three sizes solve for it, ``θ̂_n − (4·θ̂_n − 4·S₂ + S₄)``, at about twice the noise. A mixture that
-  switches members between sizes follows none of the three exactly (measured: ``benchmarks/RESULTS.md``). So ``centre`` is the estimate corrected for the
-  logarithmic regret (the form THEORY.md states), and ``[low, high]`` runs from the lowest of the three corrected
-  estimates minus ``t·s`` to the highest plus ``t·s``: the interval is honest about not knowing which form holds.
+  both, the three sizes solve for it, ``θ̂_n − (4·θ̂_n − 4·S₂ + S₄)``, at two to three times the noise (measured).
+  A mixture that switches members between sizes follows none of the three exactly (benchmarks/RESULTS.md). So
+  ``centre`` is the estimate corrected for the logarithmic regret (the form THEORY.md states), and ``[low, high]``
+  runs from the lowest of the three corrected estimates minus ``t·s`` to the highest plus ``t·s``: the interval is
+  honest about not knowing which form holds.
   Where an estimate is the same few bits at every size (a mixture that picks one structure every time), the
   constant form is exact and the interval reaches it. A maximum over features (the worst redundancy, the weak error)
   is not resampled as a whole: its interval is built from the features' (:func:`max_interval`).
@@ -33,7 +34,8 @@ estimates are what the estimator gives at that size.
   that many, so that a few replicates give a wider, not a falsely narrow, interval.
 
 This works the same for byte coders, but their redundancy is not ``(k/2)·log2 n`` (an LZ code's falls like
-1/log n per symbol): for them the two corrections are a guess, and coverage is measured for the ``model`` coder only.
+1/log n per symbol): for them the three corrections are a guess, and coverage is measured for the ``model`` coder
+only.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ def split_variants(seed: int, replicates: int) -> list[Variant]:
 
 
 def check_rows(n_items: int) -> None:
+    """Refuse intervals for a table too small to cut into quarters."""
     if n_items < MIN_ROWS:
         raise CorpusError(f"--bootstrap splits the rows into quarters and needs at least {MIN_ROWS} rows; this table "
                           f"has {n_items} (use --bootstrap 0)")

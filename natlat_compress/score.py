@@ -437,7 +437,8 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                   | ({"columns": columns} if columns is not None else {}),
         **_precision_notes(scored, main.atoms),
         "latent": main.describe(),
-        "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS),
+        "plan": {**totals, "null_replicates": len(null_variants),
+                 "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS),
                  "seed": seed, "estimate": cost.to_dict()}
         | ({"sampled_features": red_names} if sampled is not None else {}),
         "warnings": fallbacks + reach_warnings + ([streamed["approximation"]] if streamed else []),

@@ -66,7 +66,8 @@ def test_tidy_csv_has_one_row_per_latent_quantity_and_feature(report, tmp_path):
 def test_readable_formats_carry_null_intervals_theorem1_and_verdict(report, fmt):
     out = score_text(report, markdown=fmt == "markdown")
     result = report["results"][0]
-    for needle in ("mediation null (4 shuffles", "95% intervals (6 random splits of the rows into halves and quarters", "They cover n_items x",
+    for needle in ("mediation null (4 shuffles", "95% intervals (6 random splits of the rows into halves and quarters",
+                   "They cover n_items x",
                    "Theorem 1 against Λ' = el-salvador-aid", result["theorem1"]["partition"], result["verdict"],
                    "redundancy of Λ per feature"):
         assert needle in out, needle
