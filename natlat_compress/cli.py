@@ -273,7 +273,7 @@ def latent_options(command):
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
               help="Tables: replicates of the permutation null for mediation.")
 @click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
-              help="Tables: bootstrap resamples of rows for 95% intervals.")
+              help="Tables: replicates for 95% intervals (each splits the rows into halves and quarters).")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the null and the bootstrap.")
 @click.option("--scheduler", help="Run the work on a Dask cluster: tcp://HOST:PORT of its scheduler (the dask extra).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),

@@ -216,17 +216,19 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
     rates: dict[str, tuple[float, ...]] = {
         spec: _model_rates(spec) if get_coder(spec).reads == "symbols" else (_byte_rate(spec, corpus), _call_seconds(spec))
         for spec in {unit[0] for unit in units}}
-    for spec, _, unit_jobs in units:
+    for spec, variant, unit_jobs in units:
         coder = get_coder(spec)
+        share = variant.share if variant is not None else 1.0  # a split's block has a part of the rows
         if coder.reads == "symbols":
             cells, joint = _unit_cells(corpus, unit_jobs)
+            cells = int(cells * share)
             link_rate, joint_rate, per_unit = rates[spec]
             seconds.append(cells / (joint_rate if joint else link_rate) + per_unit)
             n_cells += cells
             # per cell: the column codes (8 bytes), naive-Bayes and mixture scores; a joint unit's EM responsibilities
             memory.append(cells * 48 + (corpus.n_items * 16 * 8 * 3 if joint else 0))
         else:
-            size = sum(_job_bytes(corpus, job) for job in unit_jobs)
+            size = int(sum(_job_bytes(corpus, job) for job in unit_jobs) * share)
             n_bytes += size
             rate, per_call = rates[spec]
             seconds.append(size / rate + per_call)

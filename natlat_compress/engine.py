@@ -52,18 +52,29 @@ class Variant:
     """A corpus derived from the loaded one by a seeded row operation.
 
     ``kind`` is ``"null"`` (each feature column shuffled within the groups of ``latent``'s values: features become
-    exactly independent given the latent in the sample) or ``"bootstrap"`` (rows resampled with replacement).
+    exactly independent given the latent in the sample), ``"bootstrap"`` (rows resampled with replacement) or
+    ``"split"`` (the rows of one random permutation cut into ``parts`` blocks; this is block ``part``, its rows kept in
+    their order: the blocks of a replicate are disjoint, so they are independent IID samples of the smaller size).
     """
 
     kind: str
     seed: int
     replicate: int
     latent: tuple = ()
+    parts: int = 0
+    part: int = 0
+
+    @property
+    def share(self) -> float:
+        """The share of the corpus's rows this variant has (a split's block: about 1/parts)."""
+        return 1 / self.parts if self.kind == "split" else 1.0
 
     def build(self, corpus):
-        rng = np.random.default_rng([self.seed, self.replicate, 0 if self.kind == "null" else 1])
+        rng = np.random.default_rng([self.seed, self.replicate, ("null", "bootstrap", "split").index(self.kind)])
         if self.kind == "bootstrap":
             return corpus.take(rng.integers(0, corpus.n_items, corpus.n_items))
+        if self.kind == "split":  # every part of a replicate draws the same permutation
+            return corpus.take(np.sort(np.array_split(rng.permutation(corpus.n_items), self.parts)[self.part]))
         group = np.zeros(corpus.n_items, dtype=np.int64)
         for atom in self.latent:  # the latent's joint value as one group code
             codes, size = corpus.columns[atom].groups()  # (a numeric latent's quantile bins)

@@ -261,7 +261,8 @@ def score_text(report: dict, markdown: bool = False) -> str:
             parts = ", ".join(f"{label} {_with_interval(boot[key]['centre'], boot[key])}" for label, key in
                               (("mediation", "mediation_error"), ("C(Λ|X)", "latent_given_features"),
                                ("K-mediation", "kolmogorov_mediation"), ("weak error", "weak_error")))
-            block.append(f"{boot['level']:.0%} bootstrap intervals ({boot['replicates']} resamples of rows; centre "
+            block.append(f"{boot['level']:.0%} intervals ({boot['replicates']} random splits of the rows into halves "
+                         f"and quarters; centre "
                          f"[low, high]): {parts}. They cover {boot['covers']}.")
         if "theorem1" in result:
             t = result["theorem1"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from statistics import NormalDist
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -23,6 +22,7 @@ from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_
                      table_from_columns)
 from .cache import TermCache
 from . import cost as costs
+from . import intervals
 from .engine import Term, Variant, connect, default_jobs, evaluate, lookup, plan
 from .errors import CorpusError, NatlatError
 from .plots import check_plot_path, score_plot
@@ -167,102 +167,6 @@ def _summary(est: dict, names: Sequence[str]) -> dict:
     }
 
 
-BOOTSTRAP_LEVEL = 0.95
-BOOTSTRAP_COVERS = (
-    "n_items x the population value of each quantity for the distribution the rows were drawn from (rows IID): "
-    "each estimate minus its estimated bias, ± z·sd of the resamples (widened for the noise of the bias estimate); "
-    "the bias is the permutation null's mean for the mediation error (when a null was drawn), else read from the "
-    "resamples (model coders: the learning regret, (ln n − 1)·(estimate − resample mean); byte coders: the "
-    "classical bootstrap bias). Measured coverage of the truth: benchmarks/RESULTS.md, 'Bootstrap coverage'")
-
-
-def regret_factor(n_items: int) -> float:
-    """How many times the bias of a sequential model code exceeds, with the other sign, the shift the bootstrap shows.
-
-    A sequential (Krichevsky–Trofimov / Bayes-mixture) code with k free parameters has, on n IID rows,
-    ``C = n·Ĥ + (k/2)·log2 n + O(1)`` (Rissanen's regret; THEORY.md §3), and the empirical entropy is biased by
-    ``E[n·Ĥ] = n·H − k/(2 ln 2)`` (Miller 1955). So the bias of a code length is ``(k/2)·log2 n − k/(2 ln 2)``.
-    A bootstrap resample has the same n and the same regret, and its empirical entropy is biased against the sample's
-    by the same ``−k/(2 ln 2)``: the resamples' mean sits ``k/(2 ln 2)`` *below* the estimate while the estimate sits
-    ``(k/(2 ln 2))·(ln n − 1)`` *above* the truth. Hence ``bias = −(ln n − 1)·(mean of resamples − estimate)`` for
-    every code length, and, being linear, for every signed sum of them (each quantity of the report).
-    """
-    return max(float(np.log(n_items)) - 1.0, 1.0)
-
-
-def bootstrap_interval(estimate: float, draws: Sequence[float] | np.ndarray, level: float = BOOTSTRAP_LEVEL, *,
-                       bias_factor: float = -1.0, bias: float | None = None, bias_sd: float = 0.0) -> dict:
-    """A bootstrap interval for one quantity, corrected for the bias that the resamples reveal or that is given.
-
-    Why not the percentile interval ``[q_lo, q_hi]`` of the draws: a resample repeats rows (only 1 − 1/e of them
-    appear, some several times), and every code learns a repeated row cheaply, so on resamples conditional code
-    lengths are shorter and dependences look stronger than on the sample: percentile intervals lie beside the
-    estimate, on the side away from the truth for a model coder (measured: they cover the truth 46–85 % of the time
-    at nominal 95 %). Nor the *basic* interval ``[2θ̂ − q_hi, 2θ̂ − q_lo]`` (Davison & Hinkley 1997, §5.2), which
-    assumes the estimate is biased like the resamples, in the same direction: for a sequential model code the
-    regret makes it the other way round (:func:`regret_factor`). BCa would need a jackknife (n more scores of the
-    whole table) and still assume the basic bootstrap's direction.
-
-    So the interval is ``centre ± z·s``, the normal-theory interval around the bias-corrected estimate:
-    ``centre = estimate − bias``, with ``bias`` given (the permutation null's mean for the mediation error, with its
-    standard error ``bias_sd``) or ``bias_factor·(mean of draws − estimate)`` (−(ln n − 1) for model coders, +1 for
-    byte coders: the classical bootstrap bias estimate, Efron & Tibshirani 1993, §10.2). ``s`` is the standard
-    deviation of the draws widened for the noise of the bias estimate, ``sqrt(sd² + bias_sd²)``, where ``bias_sd`` is
-    given or ``|bias_factor|·sd/√B``.
-
-    Returns ``{"low", "high", "centre", "bias", "bias_sd", "sd", "bootstrap_mean", "estimate"}`` in the estimate's
-    unit (bits); ``sd`` is the interval's ``s``, ``bias_sd`` the standard error of the bias.
-    """
-    draws = np.asarray(draws, dtype=float)
-    mean = float(np.mean(draws))
-    sd = float(np.std(draws, ddof=1)) if len(draws) > 1 else 0.0
-    if bias is None:
-        bias, bias_sd = bias_factor * (mean - estimate), abs(bias_factor) * sd / np.sqrt(len(draws))
-    spread = float(np.hypot(sd, bias_sd))
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    centre = estimate - bias
-    return {"low": centre - z * spread, "high": centre + z * spread, "centre": float(centre), "bias": float(bias),
-            "bias_sd": float(bias_sd), "sd": spread, "bootstrap_mean": mean, "estimate": float(estimate)}
-
-
-def _bootstrap(result: dict, draws: list[dict], names: Sequence[str], n_items: int, model_coder: bool,
-               level: float = BOOTSTRAP_LEVEL) -> dict:
-    """Intervals for every quantity of ``result`` (totals, worst redundancy per variant, every feature's
-    redundancy per variant) from the estimates of the bootstrap resamples ``draws``."""
-    factor = -regret_factor(n_items) if model_coder else 1.0
-
-    def interval(estimate, values, **given):
-        return bootstrap_interval(estimate, values, level, bias_factor=factor, **given)
-
-    out: dict = {"replicates": len(draws), "level": level,
-                 "method": "normal, bias-corrected: " + ("regret of a sequential code, (ln n − 1) x the resampling "
-                                                         "shift, reversed" if model_coder else
-                                                         "the classical bootstrap bias"),
-                 "covers": BOOTSTRAP_COVERS}
-    out["worst_redundancy"] = {v: interval(result["worst_redundancy"][v]["bits"],
-                                           [d["summary"]["worst_redundancy"][v]["bits"] for d in draws])
-                               for v in cond.REDUNDANCY_VARIANTS}
-    out["latent_given_features"] = interval(result["latent_given_features"],
-                                            [d["summary"]["latent_given_features"] for d in draws])
-    # The null estimates the whole bias of the mediation error at zero mediation: the coder's regret and the
-    # finite-sample bias together, where the resamples' shift, scaled, overshoots (benchmarks/RESULTS.md).
-    null = result.get("null")
-    out["mediation_error"] = interval(result["mediation_error"], [d["summary"]["mediation_error"] for d in draws],
-                                      **({"bias": null["mean"], "bias_sd": null["std"] / np.sqrt(null["replicates"])}
-                                         if null else {}))
-    # The sums keep their parts' corrections: K-mediation = mediation + C(Λ|X) (chain rule), weak error = mediation
-    # + the worst weak redundancy; their spread is their own resamples'.
-    for key, parts in (("kolmogorov_mediation", [out["mediation_error"], out["latent_given_features"]]),
-                       ("weak_error", [out["mediation_error"], out["worst_redundancy"]["weak"]])):
-        out[key] = interval(result[key], [d["summary"][key] for d in draws], bias=sum(p["bias"] for p in parts),
-                            bias_sd=float(np.hypot(*[p["bias_sd"] for p in parts])))
-    out["redundancy_errors"] = {
-        v: {f: interval(result["redundancy_errors"][v][f], [d["redundancy"][v][i] for d in draws])
-            for i, f in enumerate(names)}
-        for v in cond.REDUNDANCY_VARIANTS}
-    return out
-
-
 def latent_choice(latent: Any = None, latent_file: str | os.PathLike | None = None,
                   latent_text: str | None = None) -> Any:
     """The latent given as ``latent`` (a column, columns, a string, ``"discover"``), as a file's content
@@ -318,7 +222,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     null
         Replicates of the permutation null for mediation (tables only; 0 to skip).
     bootstrap
-        Bootstrap replicates over rows for 95 % intervals (tables only; 0 to skip).
+        Replicates for 95 % intervals (tables only; 0 to skip): each splits the rows at random into halves and
+        quarters and scores them (about two scores' work); see :mod:`natlat_compress.intervals`.
     jobs
         Worker processes (default: all cores). Results are identical for every value.
     scheduler
@@ -424,8 +329,10 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     wanted: list[tuple[Variant | None, Term]] = [(None, term) for term in recorder.terms]
     null_variants = [Variant("null", seed, r, tuple(sorted(main.atoms))) for r in range(null)] \
         if corpus.kind == "table" and null > 0 else []
-    boot_variants = [Variant("bootstrap", seed, r) for r in range(bootstrap)] \
-        if corpus.kind == "table" and bootstrap > 0 else []
+    boot_variants = []
+    if corpus.kind == "table" and bootstrap > 0:
+        intervals.check_rows(corpus.n_items)
+        boot_variants = intervals.split_variants(seed, bootstrap)
     for variant in null_variants:
         null_recorder = cond.Recorder()
         cond.mediation_error(null_recorder, X, main.atoms)
@@ -515,7 +422,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
             for v in boot_variants:
                 drawn = _estimates(table(runs[spec], v), X, main.atoms, sampled)
                 boot_draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
-            result["bootstrap"] = _bootstrap(result, boot_draws, red_names, n, get_coder(runs[spec]).reads == "symbols")
+            result["bootstrap"] = intervals.intervals(result, boot_draws, red_names, n)
         if second:
             estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms, names)
             tightest = min(bounds, key=lambda b: b.bound)
@@ -536,7 +443,8 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
                   | ({"columns": columns} if columns is not None else {}),
         **_precision_notes(scored, main.atoms),
         "latent": main.describe(),
-        "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
+        "plan": {**totals, "null_replicates": len(null_variants),
+                 "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS),
                  "seed": seed, "estimate": cost.to_dict()}
         | ({"sampled_features": red_names} if sampled is not None else {}),
         "warnings": fallbacks + reach_warnings + ([streamed["approximation"]] if streamed else []),
@@ -595,7 +503,7 @@ def _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variant
                        "example": example},
             "latent": main.describe(),
             "plan": {"jobs": len(the_plan.jobs), **cost.to_dict(), "null_replicates": len(null_variants),
-                     "bootstrap_replicates": len(boot_variants), "seed": seed}
+                     "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS), "seed": seed}
             | ({"sampled_features": red_names} if red_names != names else {}),
             "results": []}
 

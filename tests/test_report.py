@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from natlat_compress import score, synthetic
 from natlat_compress.plots import bench_plot, score_plot
 from natlat_compress.report import score_text
-from natlat_compress.score import bootstrap_interval, regret_factor
+from natlat_compress.intervals import max_interval, student_t_quantile, subsample_interval
 from natlat_compress.conditions import REDUNDANCY_VARIANTS, partitions
 
 from .conftest import TABULAR, assert_one_line_error, run
@@ -65,7 +66,8 @@ def test_tidy_csv_has_one_row_per_latent_quantity_and_feature(report, tmp_path):
 def test_readable_formats_carry_null_intervals_theorem1_and_verdict(report, fmt):
     out = score_text(report, markdown=fmt == "markdown")
     result = report["results"][0]
-    for needle in ("mediation null (4 shuffles", "95% bootstrap intervals (6 resamples", "They cover n_items x",
+    for needle in ("mediation null (4 shuffles", "95% intervals (6 random splits of the rows into halves and quarters",
+                   "They cover n_items x",
                    "Theorem 1 against Λ' = el-salvador-aid", result["theorem1"]["partition"], result["verdict"],
                    "redundancy of Λ per feature"):
         assert needle in out, needle
@@ -80,13 +82,24 @@ def test_against_keeps_the_candidates_numbers_and_names_partitions(report):
     paired = report["results"][0]
     for key in ("mediation_error", "latent_given_features", "redundancy_errors", "null", "terms"):
         assert json.dumps(paired[key], sort_keys=True) == json.dumps(alone[key], sort_keys=True), key
-    # The intervals of sums keep their parts' corrections; the mediation error's is the null's mean.
+    # Every interval is about the candidate's own estimate, and spans both of its bias corrections.
     boot = paired["bootstrap"]
-    assert boot["mediation_error"]["bias"] == pytest.approx(paired["null"]["mean"])
-    assert boot["weak_error"]["bias"] == pytest.approx(boot["mediation_error"]["bias"]
-                                                       + boot["worst_redundancy"]["weak"]["bias"])
-    assert boot["kolmogorov_mediation"]["bias"] == pytest.approx(boot["mediation_error"]["bias"]
-                                                                 + boot["latent_given_features"]["bias"])
+    intervals = [(boot[k], paired[k]) for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation")]
+    intervals += [(boot["redundancy_errors"][v][f], bits) for v, per in paired["redundancy_errors"].items()
+                  for f, bits in per.items()]
+    for interval, estimate in intervals:
+        assert interval["estimate"] == estimate and interval["centre"] == pytest.approx(estimate - interval["bias"])
+        corrected = [estimate - interval[key] for key in ("bias", "bias_constant", "bias_three_sizes")]
+        assert interval["low"] < min(corrected) and interval["high"] > max(corrected)
+        assert interval["dof"] == 6 * 4 and interval["sd"] > 0
+    # A maximum over features takes the smallest low and the largest high of the features' intervals.
+    for variant, per_feature in boot["redundancy_errors"].items():
+        worst = boot["worst_redundancy"][variant]
+        assert worst["low"] == min(i["low"] for i in per_feature.values())
+        assert worst["high"] == max(i["high"] for i in per_feature.values())
+        assert worst["estimate"] == paired["worst_redundancy"][variant]["bits"]
+    assert boot["weak_error"]["estimate"] == paired["weak_error"]
+    assert boot["weak_error"]["low"] <= boot["weak_error"]["centre"] <= boot["weak_error"]["high"]
     labels = [p["partition"] for p in paired["theorem1"]["partitions"]]
     assert labels[:2] == ["handicapped-infants | rest", "crime | rest"]
     assert labels[-1] == "{handicapped-infants, crime} | {el-salvador-aid, education-spending, physician-fee-freeze}"
@@ -106,22 +119,32 @@ def test_unknown_against_column_is_one_line_naming_the_columns():
     assert "'nope'" in line and "crime" in line
 
 
-def test_bootstrap_interval_by_hand():
-    z = 1.959963984540054
-    draws = [0.0, 2.0]  # mean 1, sd √2
-    # A model coder (factor −(ln n − 1), here −2): the draws sit 3 below the estimate, so the estimate sits 6 above
-    # the truth: bias = −2·(1 − 4) = 6, centre 4 − 6 = −2, spread √2·√(1 + 4/2).
-    regret = bootstrap_interval(4.0, draws, bias_factor=-2.0)
-    assert regret["centre"] == pytest.approx(-2.0) and regret["bias"] == pytest.approx(6.0)
-    assert (regret["low"], regret["high"]) == pytest.approx((-2 - z * np.sqrt(6), -2 + z * np.sqrt(6)))
-    # The classical bootstrap bias (factor 1): bias = 1 − 4, centre 7, spread √2·√1.5.
-    classical = bootstrap_interval(4.0, draws, bias_factor=1.0)
-    assert classical["centre"] == pytest.approx(7.0) and classical["high"] == pytest.approx(7 + z * np.sqrt(3))
-    # A given bias (the null's mean, with its standard error): centre 4 − 5, spread √(2 + 1).
-    given = bootstrap_interval(4.0, draws, bias=5.0, bias_sd=1.0)
-    assert (given["low"], given["high"]) == pytest.approx((-1 - z * np.sqrt(3), -1 + z * np.sqrt(3)))
-    assert bootstrap_interval(4.0, draws, 0.90, bias=5.0)["high"] == pytest.approx(-1 + 1.6448536 * np.sqrt(2))
-    assert regret_factor(1000) == pytest.approx(np.log(1000) - 1) and regret_factor(3) == 1.0
+def test_subsample_interval_by_hand():
+    t4 = 2.7764451051977987  # Student's t, 0.975 quantile, 4 degrees of freedom
+    # 16 rows: log2 n = 4, so the regret correction is 4 / (4 − 2) = 2 times the shift and the constant one 1 time.
+    # The halves (3, 4) sum to 7: shift 10 − 7 = 3, centre 10 + 2·3 = 16, the constant form 10 + 3 = 13.
+    # With the quarters (sum 10), three sizes: 4·10 − 4·7 + 10 = 22. The interval spans 13..22, widened by t·s.
+    # Spread: halves 2·((3 − 3.5)² + (4 − 3.5)²) = 1 and quarters 4·(2.25 + 0.25 + 0.25 + 2.25) = 20, over 1 + 3 dof.
+    interval = subsample_interval(10.0, [[3.0, 4.0]], [[1.0, 2.0, 3.0, 4.0]], 16)
+    assert interval["centre"] == pytest.approx(16.0) and interval["bias"] == pytest.approx(-6.0)
+    assert interval["bias_constant"] == pytest.approx(-3.0) and interval["bias_three_sizes"] == pytest.approx(-12.0)
+    assert interval["dof"] == 4 and interval["sd"] == pytest.approx(np.sqrt(21 / 4))
+    assert interval["low"] == pytest.approx(13 - t4 * np.sqrt(21 / 4), abs=3e-3)  # t to 1e-3, times sd
+    assert interval["high"] == pytest.approx(22 + t4 * np.sqrt(21 / 4), abs=3e-3)
+    # A shift of the other sign (halves costing less than the whole) moves the centre down; replicates pool.
+    two = subsample_interval(10.0, [[6.0, 5.0], [5.0, 6.0]], [[2.0] * 4, [3.0] * 4], 256)
+    assert two["centre"] == pytest.approx(10 - 8 / 6) and two["bias_constant"] == pytest.approx(1.0)
+    assert two["dof"] == 8 and two["sd"] == pytest.approx(np.sqrt((1 + 1) / 8))
+    # An estimate the same at every size: the constant and three-size forms are exact, and the interval reaches them.
+    flat = subsample_interval(-0.6, [[-0.6, -0.6]] * 3, [[-0.6] * 4] * 3, 1000)
+    assert flat["sd"] == 0 and flat["low"] == pytest.approx(0.0, abs=1e-12) and flat["high"] > 0
+    # A maximum over features: [smallest low, largest high], centred on the largest centre.
+    parts = [{"low": 1.0, "high": 5.0, "centre": 3.0}, {"low": 2.0, "high": 4.0, "centre": 3.5}]
+    assert max_interval(4.5, parts) == {"low": 1.0, "high": 5.0, "centre": 3.5, "estimate": 4.5, "bias": 1.0,
+                                        "of": "the maximum over features"}
+    for p, dof, exact in ((0.975, 4, 2.7764451), (0.975, 12, 2.1788128), (0.975, 40, 2.0210754), (0.95, 8, 1.8595480),
+                          (0.995, 4, 4.6040949)):
+        assert student_t_quantile(p, dof) == pytest.approx(exact, abs=1.1e-2 if p == 0.995 else 1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -178,29 +201,24 @@ def test_plot_with_a_bad_suffix_fails_before_the_work(tmp_path):
     assert ".png or .svg" in line and not (tmp_path / "x.pdf").exists()
 
 
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(n, p), exactly."""
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(reason="target not met: measured coverage of the truth is 0.45-0.84 by quantity (benchmarks/"
-                          "RESULTS.md, 'Bootstrap coverage'); the test states the target and will pass when it is",
-                   strict=False)
 def test_nominal_95_percent_intervals_cover_the_truth_at_least_90_percent_of_the_time():
-    """On sources whose every quantity is known exactly (natlat_compress.synthetic), every interval of the report
-    should contain n × the population value in ≥ 90 % of draws (issue #18's target), pooled over sources."""
-    rows, seeds = 1000, 3
-    hits: dict = {}
-    for name in ("unequal_noise", "dirichlet_emissions", "direct_dependence"):
-        source = synthetic.get_source(name)
-        truth = synthetic.truth(source)
-        for seed in range(seeds):
-            result = score(synthetic.as_table(source, rows, 100 + seed), "L", coders=["model"], null=10,
-                           bootstrap=30, seed=seed, jobs=1)["results"][0]
-            boot = result["bootstrap"]
-            # 1e-6 bits of slack: a truth of exactly 0 comes out of the enumeration as ~1e-14 per row.
-            for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation", "weak_error"):
-                hits.setdefault(key, []).append(
-                    boot[key]["low"] - 1e-6 <= truth[key] * rows <= boot[key]["high"] + 1e-6)
-            for variant in REDUNDANCY_VARIANTS:
-                for feature, interval in boot["redundancy_errors"][variant].items():
-                    value = truth["redundancy_errors"][variant][feature] * rows
-                    hits.setdefault(variant, []).append(interval["low"] - 1e-6 <= value <= interval["high"] + 1e-6)
-    coverage = {key: float(np.mean(values)) for key, values in hits.items()}
-    assert min(coverage.values()) >= 0.90, coverage
+    """On sources whose every quantity is known exactly (natlat_compress.synthetic): the latent-class ones and three
+    outside that family, the intervals contain n × the population value in ≥ 90 % of draws (issue #18's target).
+    The seeds are not the benchmark's (benchmarks/bootstrap_coverage.py measures the same on 12 seeds per source:
+    0.92–0.98 by quantity). Over all intervals (about 700 here) the share must reach 0.90. Per quantity a total has
+    only 27 draws here, where 24 (0.89) is what a true 0.92 gives as often as not, so each quantity's count must not
+    be significantly below 0.90: a one-sided exact binomial test at 5 % (for a total, 22 of 27 passes, 21 fails)."""
+    from benchmarks.bootstrap_coverage import QUANTITIES, SOURCES, coverage
+
+    hits, _ = coverage(SOURCES, rows=1000, seeds=3, bootstrap=3, first_seed=100)
+    counts = {q: [h for (_, k), v in hits.items() if k == q for h in v] for q in QUANTITIES}
+    pooled = float(np.mean([h for v in counts.values() for h in v]))
+    assert pooled >= 0.90, pooled
+    for quantity, covered in counts.items():
+        assert _binomial_cdf(sum(covered), len(covered), 0.90) >= 0.05, (quantity, sum(covered), len(covered))
