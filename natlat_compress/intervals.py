@@ -84,8 +84,8 @@ def student_t_quantile(p: float, dof: float) -> float:
     return z + sum(term / dof ** (i + 1) for i, term in enumerate(terms))
 
 
-def subsample_interval(estimate: float, halves: Sequence[Sequence[float]], quarters: Sequence[Sequence[float]],
-                       n_items: int, level: float = LEVEL) -> dict:
+def subsample_interval(estimate: float, halves: Sequence[Sequence[float]] | np.ndarray,
+                       quarters: Sequence[Sequence[float]] | np.ndarray, n_items: int, level: float = LEVEL) -> dict:
     """The interval for one quantity (see the module's docstring): ``estimate`` on all ``n_items`` rows, and its
     values on each replicate's 2 halves (``halves``, shape (B, 2)) and 4 quarters (``quarters``, shape (B, 4)).
 
@@ -94,17 +94,17 @@ def subsample_interval(estimate: float, halves: Sequence[Sequence[float]], quart
     ``bias_constant`` and ``bias_three_sizes`` the bias if the regret were a constant, or both, instead; ``sd`` the
     estimated standard deviation of the estimate and ``dof`` its degrees of freedom.
     """
-    halves, quarters = np.asarray(halves, dtype=float), np.asarray(quarters, dtype=float)
+    half_blocks, quarter_blocks = np.asarray(halves, dtype=float), np.asarray(quarters, dtype=float)
     log_n = np.log2(n_items)
-    halves_sum, quarters_sum = float(np.mean(halves.sum(axis=1))), float(np.mean(quarters.sum(axis=1)))
+    halves_sum, quarters_sum = float(np.mean(half_blocks.sum(axis=1))), float(np.mean(quarter_blocks.sum(axis=1)))
     shift = estimate - halves_sum  # Δ: the regret paid once on n rows, less twice on n/2
     bias_log, bias_constant = -shift * log_n / (log_n - 2), -shift
     bias_three = estimate - (4 * estimate - 4 * halves_sum + quarters_sum)  # a·m + b·log2 m + c through 3 sizes
     centre = estimate - bias_log
     # Σ over blocks of p·(x − x̄)² per replicate and part count: each estimates (p − 1)·Var(θ̂_n).
     squares = sum(blocks.shape[1] * float(np.sum((blocks - blocks.mean(axis=1, keepdims=True)) ** 2))
-                  for blocks in (halves, quarters))
-    dof = sum(blocks.shape[0] * (blocks.shape[1] - 1) for blocks in (halves, quarters))
+                  for blocks in (half_blocks, quarter_blocks))
+    dof = sum(blocks.shape[0] * (blocks.shape[1] - 1) for blocks in (half_blocks, quarter_blocks))
     sd = float(np.sqrt(squares / dof))
     half_width = student_t_quantile((1 + level) / 2, dof) * sd
     corrected = [estimate - bias for bias in (bias_log, bias_constant, bias_three)]
@@ -124,11 +124,20 @@ def intervals(result: dict, draws: Sequence[dict], names: Sequence[str], n_items
         values = np.array([value(d) for d in draws]).reshape(replicates, per_replicate)
         return subsample_interval(estimate, values[:, :PARTS[0]], values[:, PARTS[0]:], n_items, level)
 
+    def summary(key: str) -> Callable[[dict], float]:
+        return lambda d: d["summary"][key]
+
+    def redundancy(variant: str, i: int) -> Callable[[dict], float]:
+        return lambda d: d["redundancy"][variant][i]
+
+    def weak_sum(i: int) -> Callable[[dict], float]:
+        return lambda d: d["summary"]["mediation_error"] + d["redundancy"]["weak"][i]
+
     out: dict = {"replicates": replicates, "level": level, "method": METHOD, "covers": COVERS}
     for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation"):
-        out[key] = interval(result[key], lambda d, key=key: d["summary"][key])
+        out[key] = interval(result[key], summary(key))
     out["redundancy_errors"] = {
-        v: {f: interval(result["redundancy_errors"][v][f], lambda d, v=v, i=i: d["redundancy"][v][i])
+        v: {f: interval(result["redundancy_errors"][v][f], redundancy(v, i))
             for i, f in enumerate(names)}
         for v in cond.REDUNDANCY_VARIANTS}
     out["worst_redundancy"] = {v: max_interval(result["worst_redundancy"][v]["bits"],
@@ -136,7 +145,7 @@ def intervals(result: dict, draws: Sequence[dict], names: Sequence[str], n_items
                                for v in cond.REDUNDANCY_VARIANTS}
     # The weak error is the largest of mediation + weak redundancy over features: each sum's own interval, then max.
     weak_sums = [interval(result["mediation_error"] + result["redundancy_errors"]["weak"][f],
-                          lambda d, i=i: d["summary"]["mediation_error"] + d["redundancy"]["weak"][i])
+                          weak_sum(i))
                  for i, f in enumerate(names)]
     out["weak_error"] = max_interval(result["weak_error"], weak_sums)
     return out
