@@ -19,8 +19,7 @@ import numpy as np
 
 from . import conditions as cond
 from .coders import get_coder
-from .corpus import (TABLE_SUFFIXES, TableCorpus, TextCorpus, load_corpus, read_input, read_table_chunks,
-                     table_from_columns)
+from .corpus import TableCorpus, TextCorpus, load_corpus, read_input, table_from_columns
 from .cache import TermCache
 from . import cost as costs
 from .engine import Variant, connect, default_jobs, evaluate, lookup, plan
@@ -28,6 +27,7 @@ from .errors import CorpusError, NatlatError
 from .plots import check_plot_path, score_plot
 from .progress import reporter
 from .results import ScoreResult
+from .stream import approximation_note, plan_totals, read_streamed, table_chunks
 from .memory import available_bytes
 from .discover import read_latent_column
 from .report import fmt_bytes, fmt_rate
@@ -375,7 +375,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT
     if stream is not None:
-        chunks = _chunks(corpus, stream, numeric, categorical)
+        chunks = table_chunks(corpus, stream, numeric, categorical)
         corpus, file_read = next(chunks)
     corpus = as_corpus(corpus, split=split, field=field)
     if corpus.kind == "table":
@@ -453,11 +453,24 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         if stream is None:
             values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache,
                               known=known)
-            totals, n, streamed = _plan_totals(the_plan), corpus.n_items, None
+            totals, n, streamed = plan_totals(the_plan), corpus.n_items, None
         else:
-            values, totals, n, streamed = _stream(corpus, file_read, chunks, the_plan, wanted, run_specs, lead,
-                                                  names, stream, dict(jobs=jobs, client=client, cache=term_cache),
-                                                  progress)
+            # Byte coders: each chunk on its own, summed. Model coders: the compact table of every row, coded once.
+            byte_specs = [s for s in run_specs if get_coder(s).reads == "bytes"]
+            model_specs = [s for s in run_specs if s not in byte_specs]
+            values, totals, n, n_chunks, whole = read_streamed(
+                corpus, file_read, chunks, plan(wanted, corpus, byte_specs, lead=lead), wanted, byte_specs,
+                bool(model_specs), lead, dict(jobs=jobs, client=client, cache=term_cache), progress, numeric,
+                categorical)
+            if whole is not None:
+                model_plan = plan(wanted, whole, model_specs, lead=lead)
+                values |= evaluate(model_plan, whole, jobs=jobs, progress=progress, client=client, cache=term_cache)
+                totals = {key: count + plan_totals(model_plan)[key] for key, count in totals.items()}
+                kinds = {c["name"]: c for c in whole.kinds()}  # inferred from every cell
+                columns = [kinds.get(c["name"], c) for c in columns]
+                scored = [c for c in columns if c["name"] in used or c["name"] in names]
+            streamed = approximation_note(n_chunks, stream, [s for s in coders if runs[s] in byte_specs],
+                                          [s for s in coders if runs[s] in model_specs])
     finally:
         if client is not None:
             client.close()
@@ -533,7 +546,8 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         "plan": {**totals, "null_replicates": len(null_variants), "bootstrap_replicates": len(boot_variants),
                  "seed": seed, "estimate": cost.to_dict()}
         | ({"sampled_features": red_names} if sampled is not None else {}),
-        "warnings": fallbacks + reach_warnings + ([streamed["approximation"]] if streamed else []),
+        "warnings": fallbacks + reach_warnings + [note for key, note in (streamed or {}).items()
+                                                  if key == "approximation"],
         "results": results,
     }
 
@@ -594,17 +608,6 @@ def _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variant
             "results": []}
 
 
-def _chunks(corpus: Any, chunk_bytes: int, numeric: Sequence[str] = (), categorical: Sequence[str] = ()):
-    """The chunks of a CSV/TSV path for ``stream`` (see :func:`natlat_compress.corpus.read_table_chunks`), with the
-    column kinds overridden in each."""
-    if not isinstance(corpus, (str, os.PathLike)) or Path(corpus).suffix.lower() not in TABLE_SUFFIXES:
-        raise CorpusError("--stream reads a CSV/TSV table file in chunks; give its path")
-    if chunk_bytes < 1:
-        raise CorpusError(f"--stream needs a positive chunk size; got {chunk_bytes}")
-    return ((table.with_kinds(numeric, categorical), through)
-            for table, through in read_table_chunks(corpus, chunk_bytes))
-
-
 PRECISION_FREE = ["mediation_error", "redundancy_errors.weak", "redundancy_errors.strong", "weak_error"]
 
 
@@ -635,43 +638,6 @@ def _numeric_warnings(columns: list[dict] | None, coders: Sequence[str]) -> list
             warnings.warn(message, UserWarning, stacklevel=3)
             out.append(message)
     return out
-
-
-def _stream(first, file_read: int, chunks, first_plan, wanted, run_specs, lead, names, chunk_bytes: int,
-            options: dict, progress) -> tuple[dict, dict, int, dict]:
-    """Every term summed over the chunks of a streamed table, one chunk in memory at a time: the values, the plan's
-    totals, the rows, and what the report says of the streaming."""
-    file_size = Path(first.source).stat().st_size
-    values: dict = {}
-    totals = {"jobs": 0, "cached_jobs": 0, "bytes_to_compress": 0}
-    n, n_chunks, chunk, the_plan, read_before = 0, 0, first, first_plan, 0
-    while chunk is not None:
-        chunk_size = file_read - read_before
-
-        def chunk_progress(done: int, total: int) -> None:  # in bytes of the file
-            if progress:
-                progress(read_before + chunk_size * done // max(total, 1), file_size)
-
-        for key, bits in evaluate(the_plan, chunk, progress=chunk_progress, **options).items():
-            values[key] = values.get(key, 0.0) + bits
-        for key, count in _plan_totals(the_plan).items():
-            totals[key] += count
-        n, n_chunks, read_before = n + chunk.n_items, n_chunks + 1, file_read
-        chunk, file_read = next(chunks, (None, file_read))
-        if chunk is not None:
-            chunk = chunk.leading(lead, names)
-            the_plan = plan(wanted, chunk, run_specs, lead=lead)
-    approximation = (f"streamed in {n_chunks} chunk{'s' if n_chunks > 1 else ''} of about {fmt_bytes(chunk_bytes)} "
-                     "of the file: each chunk is coded on its own and code lengths are summed over the chunks, so "
-                     "they miss structure shared across chunks and run longer than coding the table whole would (a "
-                     "model coder learns its parameters afresh in each chunk); the errors, differences of them, may "
-                     "move either way; calibration replicates are drawn within chunks")
-    return values, totals, n, {"chunks": n_chunks, "chunk_bytes": chunk_bytes, "approximation": approximation}
-
-
-def _plan_totals(the_plan) -> dict:
-    return {"jobs": len(the_plan.jobs), "cached_jobs": the_plan.cached_jobs,
-            "bytes_to_compress": the_plan.bytes_to_compress}
 
 
 def _runnable_spec(spec: str, corpus) -> str:
