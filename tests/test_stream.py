@@ -136,3 +136,47 @@ def test_streamed_report_says_model_coders_are_exact():
                  "-s")
     assert "Streamed: model: the table's symbol codes were gathered over the chunks" in result.output
     assert "Approximation" not in result.output
+
+
+def whole_array_lc_fit(columns, rows, classes, resp, iterations, rng):
+    """The latent-class EM as it was written before it went over blocks of rows: every pass on rows × classes at
+    once (the reference the blocked one must equal to the bit)."""
+    import math
+
+    from natlat_compress.coders.models import _lc_scores
+
+    def log_params(r):
+        per_class = r.sum(axis=0)
+        log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
+        by_class = np.ascontiguousarray(r.T)
+        log_theta = [np.log(np.stack([np.bincount(codes[:rows], weights=w, minlength=k) for w in by_class], 1) + 0.5)
+                     - np.log(per_class + k / 2) for codes, k in columns]
+        return log_prior, log_theta
+
+    r = np.vstack([resp[:len(resp)], rng.dirichlet(np.ones(classes), size=rows - len(resp))])
+    for _ in range(iterations):
+        scores = _lc_scores(columns, 0, rows, *log_params(r))
+        scores -= scores.max(axis=1, keepdims=True)
+        r = np.exp(scores)
+        r /= r.sum(axis=1, keepdims=True)
+    return (*log_params(r), r)
+
+
+@pytest.mark.parametrize("block_rows, held_cells", [(97, 0), (1000, 1 << 12), (1 << 16, 1 << 22)])
+def test_latent_classes_in_blocks_of_rows_give_the_whole_arrays_bits(block_rows, held_cells, monkeypatch):
+    """Memory bounded by blocks of rows, responsibilities made again instead of kept: not one bit moves."""
+    from natlat_compress.coders import models
+    from natlat_compress.synthetic import as_table, get_source
+
+    table = as_table(get_source("noisy_copies"), 6000, seed=4).symbols()
+    columns = [table[c] for c in list(table.columns)[:5]]
+    columns = [*columns[:3], (columns[3][0].astype(np.uint16), columns[3][1])]  # a compact code type too
+    monkeypatch.setattr(models, "LC_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(models, "LC_HELD_CELLS", held_cells)
+    blocked = [models.latent_class_bits(columns, h) for h in models.LATENT_CLASS_SIZES]
+    sets = models.latent_class_column_sets(columns)
+    monkeypatch.setattr(models, "_lc_fit", whole_array_lc_fit)
+    assert blocked == [models.latent_class_bits(columns, h) for h in models.LATENT_CLASS_SIZES]
+    assert models.latent_class_column_sets(columns)[1] == sets[1]
+    assert all(np.array_equal(a[0], b[0]) for s, t in zip(models.latent_class_column_sets(columns)[0], sets[0])
+               for a, b in zip(s, t))
