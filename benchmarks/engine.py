@@ -15,6 +15,11 @@ Every measurement runs in a fresh interpreter, so none inherits the memory of th
     python benchmarks/engine.py                      # everything (about 10 minutes; writes a 5 GB file in /tmp)
     python benchmarks/engine.py --skip-streaming     # efficiency and scaling only
     python benchmarks/engine.py --stream-gb 1        # a smaller streaming run
+    python benchmarks/engine.py --stream-model-gb 0.1  # only: --stream with model, exact (its own section)
+
+``--stream-model-gb`` measures ``--stream 64MB --coder model`` alone on a generated table of that size (issue #16:
+the same bits as in memory; time and peak memory grow with the rows, since ``model`` codes all of them at once) and
+writes the section ``stream-model``.
 """
 
 from __future__ import annotations
@@ -235,7 +240,11 @@ def main() -> None:
     parser.add_argument("--table-mb", type=float, default=100)
     parser.add_argument("--stream-gb", type=float, default=5)
     parser.add_argument("--skip-streaming", action="store_true")
+    parser.add_argument("--stream-model-gb", type=float, nargs="+")
     args = parser.parse_args()
+    if args.stream_model_gb:
+        stream_model(args.stream_model_gb)
+        return
     cores = len(os.sched_getaffinity(0))
     work = Path(tempfile.mkdtemp(prefix="natlat-engine-"))
     lines = [f"Measured {machine()} by `python benchmarks/engine.py`; generated data in a temporary folder.", ""]
@@ -302,6 +311,30 @@ def main() -> None:
                   "", f"The report states: \"{report['warnings'][-1]}\"."]
         big.unlink()
     update_section("engine", "## The engine at scale\n\n" + "\n".join(lines))
+
+
+def stream_model(sizes_gb: list[float]) -> None:
+    """``--stream 64MB`` with ``model`` on generated tables of these sizes: rows, wall time, peak memory (PSS)."""
+    work = Path(tempfile.mkdtemp(prefix="natlat-stream-model-"))
+    lines = [f"Measured {machine()} by `python benchmarks/engine.py --stream-model-gb "
+             f"{' '.join(map(str, sizes_gb))}`; generated data in a temporary folder, deleted after.", "",
+             "`natlat score big.csv --latent L --stream 64MB --coder model --features x1,x2,x3 --null 0` on the "
+             "table of the streaming run above (11 columns, 4 kept), cut to the size: the same bits as in memory "
+             "(tests/test_stream.py), in one process. Peak memory is the PSS of the command, sampled every 200 ms.",
+             "", "| GB of file | rows | chunks | wall s | peak MB | peak bytes per row | mediation bits/row |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for size in sizes_gb:
+        big = work / "big.csv"
+        rows = write_table(big, int(size * 1e9))
+        wall, peak, report = stream_run(big, "64MB", "model", "x1,x2,x3")
+        print("stream model", size, rows, wall, peak, flush=True)
+        lines.append(f"| {big.stat().st_size / 1e9:.2f} | {rows:,} | {report['corpus']['stream']['chunks']} "
+                     f"| {wall:.0f} | {peak:.0f} | {peak * 1e6 / rows:.0f} "
+                     f"| {report['results'][0]['mediation_error'] / rows:+.4f} |")
+        big.unlink()
+    work.rmdir()
+    update_section("stream-model", "### Streaming a table with `model`: exact, memory linear in rows\n\n"
+                   + "\n".join(lines))
 
 
 def _write_rows(path: Path, rows: int, features: int) -> None:

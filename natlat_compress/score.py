@@ -322,8 +322,10 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         A folder for a persistent cache of code lengths (``natlat_compress.cache``): jobs an earlier run computed
         are read, not run.
     stream
-        Read a CSV/TSV table in chunks of about this many bytes of the file and sum every code length over the chunks:
-        a table larger than memory. Each chunk is coded on its own (the report's warnings say what this costs).
+        Read a CSV/TSV table in chunks of about this many bytes of the file: a table larger than memory. Model coders
+        get every row's symbol codes, gathered compactly, and give the same bits as in memory
+        (:mod:`natlat_compress.stream`); byte coders code each chunk on its own and sum every code length over the
+        chunks (the report's warnings say what this costs).
     dry_run
         Plan, estimate the cost (:mod:`natlat_compress.cost`) and return the plan without computing anything.
     max_time, max_memory
@@ -436,8 +438,10 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         known = lookup(the_plan, corpus, term_cache)
         workers = sum(client.nthreads().values()) if client is not None else (jobs or default_jobs())
         cost = costs.estimate(the_plan, corpus, [item for item in the_plan.jobs if item not in known], workers)
-        if stream is not None:  # the first chunk's cost, for every chunk of the file
-            cost = cost.scaled(Path(corpus.source).stat().st_size / max(file_read, 1))
+        if stream is not None:  # the first chunk's cost, for every chunk of the file (model coders: all at once)
+            holds_rows = any(get_coder(spec).reads == "symbols" for spec in run_specs)
+            cost = cost.scaled(Path(corpus.source).stat().st_size / max(file_read, 1),
+                               costs.current_rss_bytes() if holds_rows else None)
         _check_budget(cost, max_time, max_memory, corpus, run_specs)
         if on_plan:
             on_plan(cost)
