@@ -24,7 +24,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .corpus import TABLE_SUFFIXES, Column, TableCorpus, read_table_chunks
+from .corpus_common import TABLE_SUFFIXES
+from .tables import Column, TableCorpus, read_table_chunks
 from .engine import evaluate, plan
 from .errors import CorpusError
 from .report import fmt_bytes
