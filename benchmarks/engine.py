@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import machine, update_section  # noqa: E402
 
 score_module = importlib.import_module("natlat_compress.score")  # the module: the package exports the function
+run_module = importlib.import_module("natlat_compress.score_run")  # where the jobs are run (evaluate)
 
 SHARED_TEXT = Path(os.environ.get("NATLAT_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data" / "text"
 
@@ -161,19 +162,19 @@ def efficiency(corpus_path: Path, latent: dict, coder: str, cores: int) -> dict:
 
     warnings.simplefilter("ignore")  # zstd:3's reach warning on a 100 MB table is expected
     captured = []
-    real_evaluate = score_module.evaluate
+    real_evaluate = run_module.evaluate
 
     def spy(the_plan, corpus, **options):
         captured.append((the_plan, corpus, time.perf_counter()))
         return real_evaluate(the_plan, corpus, **options)
 
-    score_module.evaluate = spy
+    run_module.evaluate = spy
     try:
         started = time.perf_counter()
         report = score_module.score(corpus_path, coders=[coder], null=0, jobs=cores, **latent)
         wall = time.perf_counter() - started
     finally:
-        score_module.evaluate = real_evaluate
+        run_module.evaluate = real_evaluate
     raw = making = 0.0
     for the_plan, corpus, _ in captured:
         for spec, _, job in the_plan.jobs:
