@@ -7,9 +7,10 @@ Two ways to score it, one per kind of coder:
   chunk by chunk and keeps only that — every cell as a code in the smallest unsigned type its column needs (a byte for
   up to 256 categories), the categories once — then gives them the codes :func:`~natlat_compress.corpus.load_table`
   gives when it reads the whole file (categories in the same order, kinds inferred from every cell). ``model`` then
-  runs once over all rows: **the same bits as in memory**, permutation null and bootstrap included, without ever
-  holding the file's bytes or its parsed cells. What stays in memory is the code table (rows × kept columns × 1–2
-  bytes), a dictionary of each column's distinct values, and the model's own working set.
+  runs once over all rows: **the same bits as in memory**, permutation null and bootstrap included, holding the
+  bytes and parsed cells of one chunk at a time, never the file's. What stays in memory is the code table (rows × kept
+  columns × 1–2 bytes), a dictionary of each column's distinct values, and the model's own working set, which grows
+  with the rows (benchmarks/RESULTS.md, "Streaming a table with `model`").
 * **Byte coders** code bytes, and a table of several GB is beyond every compressor's reach anyway: each chunk is coded
   on its own and the code lengths are summed over the chunks (:func:`read_streamed`), an approximation the report
   states.
@@ -25,10 +26,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .corpus_common import TABLE_SUFFIXES
-from .tables import Column, TableCorpus, read_table_chunks
 from .engine import evaluate, plan
 from .errors import CorpusError
 from .report import fmt_bytes
+from .tables import Column, TableCorpus, read_table_chunks
 
 __all__ = ["table_chunks", "compact_table", "read_streamed", "approximation_note"]
 
@@ -102,9 +103,9 @@ def compact_table(chunks: Iterable[tuple[TableCorpus, int]], keep: Sequence[str]
 
 
 def read_streamed(first: TableCorpus, file_read: int, chunks: Iterator[tuple[TableCorpus, int]], byte_plan, wanted,
-             byte_specs: Sequence[str], gather: bool, lead: Sequence[str], options: dict,
-             progress: Callable[[int, int], None] | None, numeric: Sequence[str] = (),
-             categorical: Sequence[str] = ()) -> tuple[dict, dict, int, int, TableCorpus | None]:
+                  byte_specs: Sequence[str], gather: bool, lead: Sequence[str], options: dict,
+                  progress: Callable[[int, int], None] | None, numeric: Sequence[str] = (),
+                  categorical: Sequence[str] = ()) -> tuple[dict, dict, int, int, TableCorpus | None]:
     """One pass over a streamed table (``first``, its first chunk, already read, its kept columns only): every chunk
     coded by the byte coders ``byte_specs`` (``byte_plan`` is the first chunk's plan), their terms summed over the
     chunks; with ``gather``, the compact table of all rows for the model coders (:func:`compact_table`).

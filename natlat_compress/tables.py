@@ -35,7 +35,7 @@ class Column:
     column each category's value (NaN where missing) and the precision δ its values are coded at (DESIGN.md: a numeric
     column keeps its cells' text for byte coders; model coders code its values on the grid of width δ)."""
 
-    codes: np.ndarray  # (n_rows,) int32
+    codes: np.ndarray  # (n_rows,) int32 (a streamed table's: the smallest unsigned type, natlat_compress.stream)
     categories: list[bytes]
     values: np.ndarray | None = None  # per category, float64; None: a categorical column
     precision: float | None = None
