@@ -180,3 +180,15 @@ def test_latent_classes_in_blocks_of_rows_give_the_whole_arrays_bits(block_rows,
     assert models.latent_class_column_sets(columns)[1] == sets[1]
     assert all(np.array_equal(a[0], b[0]) for s, t in zip(models.latent_class_column_sets(columns)[0], sets[0])
                for a, b in zip(s, t))
+
+
+def test_latent_classes_fitted_on_no_rows_as_before():
+    """``natlat priors`` fits on a training table that can be empty: no rows give the prior's parameters."""
+    from natlat_compress.coders.models import _lc_fit
+
+    columns = [(np.array([0, 1, 2]), 3), (np.array([1, 1, 0]), 2)]
+    for fit in (_lc_fit, whole_array_lc_fit):
+        log_prior, log_theta, _ = fit(columns, 0, 4, np.empty((0, 4)), 20, np.random.default_rng(0))
+        assert np.array_equal(log_prior, np.log(np.full(4, 0.5)) - np.log(2.0))
+        assert [t.shape for t in log_theta] == [(3, 4), (2, 4)]
+        assert np.array_equal(log_theta[1], np.log(np.full((2, 4), 0.5)) - np.log(1.0))

@@ -253,6 +253,8 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
                 values = np.concatenate([np.arange(k), codes[lo:hi]])
                 for h, w in enumerate(by_class):
                     count[h] = np.bincount(values, weights=np.concatenate([count[h], w]), minlength=k)
+        if per_class is None:  # no rows (an empty training table): no counts
+            per_class, counts = np.zeros(classes), [np.zeros((classes, k)) for _, k in columns]
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
         log_theta = [np.log(count.T + 0.5) - np.log(per_class + k / 2) for count, (_, k) in zip(counts, columns)]
         return log_prior, log_theta
