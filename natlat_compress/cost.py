@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .coders import get_coder
+from .coders.models import LC_BLOCK_ROWS
 
 __all__ = ["Estimate", "estimate", "throughput_file", "measured_rate", "current_rss_bytes"]
 
@@ -52,10 +53,16 @@ class Estimate:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def scaled(self, factor: float) -> "Estimate":
-        """The cost of ``factor`` times the work (a streamed file's chunks, from the first one's plan)."""
+    def scaled(self, factor: float, memory_above: int | None = None) -> "Estimate":
+        """The cost of ``factor`` times the work (a streamed file's chunks, from the first one's plan). With
+        ``memory_above``, the memory beyond it grows by ``factor`` too (model coders hold every row of a streamed
+        table: what the first chunk needs beyond this process's memory, ``factor`` times)."""
+        memory = {}
+        if memory_above is not None:
+            memory = {key: round(memory_above + max(getattr(self, key) - memory_above, 0) * factor)
+                      for key in ("estimated_peak_memory_bytes", "estimated_total_memory_bytes")}
         return replace(self, compressions=round(self.compressions * factor), bytes=round(self.bytes * factor),
-                       cells=round(self.cells * factor), estimated_seconds=self.estimated_seconds * factor)
+                       cells=round(self.cells * factor), estimated_seconds=self.estimated_seconds * factor, **memory)
 
 
 def throughput_file() -> Path:
@@ -226,7 +233,8 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
             seconds.append(cells / (joint_rate if joint else link_rate) + per_unit)
             n_cells += cells
             # per cell: the column codes (8 bytes), naive-Bayes and mixture scores; a joint unit's EM responsibilities
-            memory.append(cells * 48 + (corpus.n_items * 16 * 8 * 3 if joint else 0))
+            # (a few arrays of rows x 16 classes, in blocks of rows)
+            memory.append(cells * 48 + (min(corpus.n_items, LC_BLOCK_ROWS) * 16 * 8 * 3 if joint else 0))
         else:
             size = int(sum(_job_bytes(corpus, job) for job in unit_jobs) * share)
             n_bytes += size

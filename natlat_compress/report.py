@@ -213,8 +213,10 @@ def score_text(report: dict, markdown: bool = False) -> str:
         head.append("  (no corpus given: the 1984 House votes, with the party column Class as the candidate latent)")
     head.append("All errors are code lengths in bits over the whole corpus; lower is more natural. "
                 f"weak error = mediation + worst weak redundancy; /{unit} divides by {n:,}.")
-    if "stream" in corpus:
+    if "approximation" in corpus.get("stream", {}):
         head.append(f"Approximation: {corpus['stream']['approximation']}.")
+    if "exact" in corpus.get("stream", {}):
+        head.append(f"Streamed: {corpus['stream']['exact']}.")
     if "precision" in report:
         precision = report["precision"]
         head.append("Numeric columns (coded by model coders at precision δ): "

@@ -145,7 +145,7 @@ def _same_table(a, b) -> bool:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in TABULAR.glob("*.csv")))
 def test_numpy_parser_reads_shared_tables_as_the_csv_module_does(name, monkeypatch):
-    from natlat_compress import corpus
+    from natlat_compress import tables as corpus  # (the table parser lives in tables.py)
 
     fast = load_table(TABULAR / name)
     assert corpus._simple_table((TABULAR / name).read_bytes(), ",") is not None  # these CRLF tables take the fast path
@@ -206,7 +206,7 @@ def test_every_way_of_serialising_equals_the_column_by_column_scatter():
 
 @pytest.mark.parametrize("width", [1, 3, 6])
 def test_factorising_packed_cells_every_way_gives_sorted_categories(width, monkeypatch):
-    from natlat_compress import corpus
+    from natlat_compress import tables as corpus  # (the table parser lives in tables.py)
 
     rng = np.random.default_rng(width)
     cells = rng.integers(1, 256, size=(5000, width), dtype=np.uint64)
@@ -230,7 +230,7 @@ def test_factorising_packed_cells_every_way_gives_sorted_categories(width, monke
     ["a\x00b", "a", "a\x00", "é", "e", "\x7f\x80"],  # an inner NUL; a cell ending in NUL leaves it to csv
 ])
 def test_cells_are_read_a_word_at_a_time_in_byte_order(tmp_path, cells, monkeypatch):
-    from natlat_compress import corpus
+    from natlat_compress import tables as corpus  # (the table parser lives in tables.py)
 
     path = tmp_path / "t.csv"
     path.write_bytes(b"c,d\n" + b"".join(c.encode() + b",x\n" for c in cells))
@@ -247,7 +247,7 @@ def test_numpy_parser_reads_any_unquoted_table_as_the_csv_module_does(rows):
     from pathlib import Path
     from unittest import mock
 
-    from natlat_compress import corpus
+    from natlat_compress import tables as corpus  # (the table parser lives in tables.py)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.csv"

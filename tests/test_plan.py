@@ -144,6 +144,9 @@ def test_silent_progress_prints_nothing(capsys):
 def test_estimates_scale_for_streamed_chunks():
     cost = Estimate(10, 2, 1000, 0, 2, 1.5, 100, 150)
     assert cost.scaled(3).to_dict() == {**cost.to_dict(), "compressions": 30, "bytes": 3000, "estimated_seconds": 4.5}
+    # Model coders hold every row of a streamed table: the memory beyond the process's grows with the file too.
+    held = cost.scaled(3, memory_above=50)
+    assert (held.estimated_peak_memory_bytes, held.estimated_total_memory_bytes) == (50 + 3 * 50, 50 + 3 * 100)
 
 
 def test_nothing_below_the_registry_imports_it():
