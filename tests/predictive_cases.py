@@ -127,9 +127,10 @@ def excess_bits(case: Case, table: SymbolColumns) -> float:
 @dataclass(frozen=True)
 class NumericCase:
     """A numeric member: its per-row grid predictive (:class:`StudentTGrid` or :class:`HistogramGrid`) of the present
-    values of ``y`` and the bits numeric.py reports for the same code."""
+    values of ``y`` and the bits numeric.py reports for the same code. ``member(table, edges)``: a histogram takes its
+    edges from ``edges`` where given (a decoder's, from the header), the others ignore it."""
     name: str
-    member: Callable[[SymbolColumns], object]
+    member: Callable[..., object]
     reported: Callable[[SymbolColumns], float]
 
 
@@ -165,12 +166,12 @@ def per_cell_regression(table):
 
 
 def histogram(bins, context_names=()):
-    def member(table):
+    def member(table, edges=None):
         y, delta, _ = present(table)
         if not context_names:
-            return histogram_predictive(y, delta, bins)
+            return histogram_predictive(y, delta, bins, edges=edges)
         context = cell_context(table, context_names)
-        return histogram_predictive(y, delta, bins, context, int(context.max()) + 1)
+        return histogram_predictive(y, delta, bins, context, int(context.max()) + 1, edges)
 
     def reported(table):
         y, delta, _ = present(table)
@@ -184,25 +185,33 @@ def histogram(bins, context_names=()):
 
 
 def regression(numeric=("x", "w"), categorical=("g",), scores=False):
-    def fallback(table):
+    """A regression of y on an intercept, indicators of ``categorical`` and ``numeric`` (standardised, or their normal
+    scores); its first rows coded by the Student-t per cell of ``categorical`` (by the plain Student-t without)."""
+    def parts(table):
         y, delta, _ = present(table)
-        return (student_t_cell_predictive(y, delta, cell_context(table)), student_t_cell_bits(y, delta, cell_context(
-            table))) if categorical else (student_t_cell_predictive(y, delta), student_t_cell_bits(y, delta))
+        cells = cell_context(table, categorical) if categorical else None
+        return y, design(table, numeric, categorical, scores), delta, cells
 
-    return (lambda T: regression_predictive(present(T)[0], design(T, numeric, categorical, scores), present(T)[1],
-                                            fallback(T)[0]),
-            lambda T: regression_bits(present(T)[0], design(T, numeric, categorical, scores), present(T)[1],
-                                      fallback(T)[1]))
+    def member(table, edges=None):
+        y, z, delta, cells = parts(table)
+        return regression_predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
+
+    def reported(table):
+        y, z, delta, cells = parts(table)
+        return regression_bits(y, z, delta, student_t_cell_bits(y, delta, cells))
+
+    return member, reported
 
 
 NUMERIC_CASES = [
-    NumericCase("student-t y", lambda T: student_t_cell_predictive(*present(T)[:2]),
+    NumericCase("student-t y", lambda T, edges=None: student_t_cell_predictive(*present(T)[:2]),
                 lambda T: float(student_t_cell_bits(*present(T)[:2]).sum())),
-    NumericCase("student-t per cell y|g", lambda T: student_t_cell_predictive(*present(T)[:2], cell_context(T)),
+    NumericCase("student-t per cell y|g",
+                lambda T, edges=None: student_t_cell_predictive(*present(T)[:2], cell_context(T)),
                 lambda T: float(student_t_cell_bits(*present(T)[:2], cell_context(T)).sum())),
     NumericCase("regression y|g,x,w", *regression()),
     NumericCase("regression on normal scores y|x,w", *regression(categorical=(), scores=True)),
-    NumericCase("regression per cell y|g,x,w", lambda T: per_cell_regression(T)[0],
+    NumericCase("regression per cell y|g,x,w", lambda T, edges=None: per_cell_regression(T)[0],
                 lambda T: per_cell_regression(T)[1]),
     *[NumericCase(f"histogram {m} bins y", *histogram(m)) for m in HISTOGRAM_BINS],
     *[NumericCase(f"histogram {m} bins y|g,x", *histogram(m, ("g", "x"))) for m in (2, 64)],

@@ -28,7 +28,7 @@ __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
            "ctw_predictive", "context_tree_class_predictive", "joint_class_predictives",
            "StudentTGrid", "HistogramGrid", "student_t_cdf", "student_t_cell_predictive", "regression_predictive",
-           "histogram_predictive", "histogram_given_edges", "grid_bits", "numeric_link_class",
+           "histogram_predictive", "grid_bits", "numeric_link_class",
            "numeric_link_class_bits", "gaussian_class_predictive"]
 
 Column = tuple[np.ndarray, int]
@@ -391,6 +391,14 @@ class HistogramGrid:
         return int(self.edges[0]), int(self.edges[-1])
 
 
+def _exclusive_cumsum(values: np.ndarray) -> np.ndarray:
+    """Sums over the rows before each row (axis 0). Not ``cumsum − values``: that rounds with the row's own value in,
+    and a decoder, which has not seen it yet, would round differently."""
+    out = np.zeros_like(values)
+    np.cumsum(values[:-1], axis=0, out=out[1:])
+    return out
+
+
 def student_t_cell_predictive(y: np.ndarray, delta: float, context: np.ndarray | None = None) -> StudentTGrid:
     """The Normal–inverse-gamma code per context cell (numeric.py's Student-t member), from Murphy (2007), §3, in its
     textbook form: after m earlier rows of the cell with mean x̄ and squared deviations SS, and the prior
@@ -402,13 +410,12 @@ def student_t_cell_predictive(y: np.ndarray, delta: float, context: np.ndarray |
     shifted = y - y[0] if n else y  # sums of the values less the first, for accuracy (the decoder knows y[0] first)
     one_hot = np.zeros((n, int(context.max()) + 1 if n else 1))
     one_hot[np.arange(n), context] = 1.0
-    earlier = np.cumsum(one_hot, axis=0) - one_hot
-    m = earlier[np.arange(n), context]
-    s1 = (np.cumsum(one_hot * shifted[:, None], axis=0) - one_hot * shifted[:, None])[np.arange(n), context]
-    s2 = (np.cumsum(one_hot * shifted[:, None] ** 2, axis=0) - one_hot * shifted[:, None] ** 2)[np.arange(n), context]
+    m = _exclusive_cumsum(one_hot)[np.arange(n), context]
+    s1 = _exclusive_cumsum(one_hot * shifted[:, None])[np.arange(n), context]
+    s2 = _exclusive_cumsum(one_hot * shifted[:, None] ** 2)[np.arange(n), context]
     rows = np.maximum(np.arange(n), 1)
-    prior_mean = (np.cumsum(shifted) - shifted) / rows
-    prior_var = np.maximum((np.cumsum(shifted ** 2) - shifted ** 2) / rows - prior_mean ** 2, delta ** 2)
+    prior_mean = _exclusive_cumsum(shifted) / rows
+    prior_var = np.maximum(_exclusive_cumsum(shifted ** 2) / rows - prior_mean ** 2, delta ** 2)
     if n > 1:
         prior_var[1] = max(abs(y[0]), delta) ** 2
     mean = s1 / np.maximum(m, 1)
@@ -457,21 +464,15 @@ def regression_predictive(y: np.ndarray, design: np.ndarray, delta: float, fallb
 
 
 def histogram_predictive(y: np.ndarray, delta: float, bins: int, context: np.ndarray | None = None,
-                         n_contexts: int = 1) -> HistogramGrid:
+                         n_contexts: int = 1, edges: np.ndarray | None = None) -> HistogramGrid:
     """numeric.py's quantile histogram with at most ``bins`` bins (Kontkanen & Myllymäki 2007): inner edges at the
-    grid positions of ranks ⌊i·n/bins⌋ (distinct, above the least), bins by KT given ``context``; the header is Elias-γ
-    of the number of edges, the least position (zig-zag) and the edges' gaps."""
+    grid positions of ranks ⌊i·n/bins⌋ (distinct, above the least), bins by KT given ``context``. With ``edges`` (a
+    decoder's, read from the header) each row's bin comes from the rows before it only."""
     grid = np.rint(y / delta).astype(np.int64)
-    ordered = np.sort(grid)
-    inner = np.unique(ordered[(np.arange(1, bins) * len(grid)) // bins])
-    edges = np.r_[ordered[0], inner[inner > ordered[0]], ordered[-1] + 1]
-    return histogram_given_edges(grid, edges, delta, context, n_contexts)
-
-
-def histogram_given_edges(grid: np.ndarray, edges: np.ndarray, delta: float, context: np.ndarray | None = None,
-                          n_contexts: int = 1) -> HistogramGrid:
-    """The histogram of :func:`histogram_predictive` with its edges known: what a decoder has once it has read the
-    header (each row's bins from the rows before it)."""
+    if edges is None:
+        ordered = np.sort(grid)
+        inner = np.unique(ordered[(np.arange(1, bins) * len(grid)) // bins])
+        edges = np.r_[ordered[0], inner[inner > ordered[0]], ordered[-1] + 1]
     codes = np.clip(np.searchsorted(edges, grid, side="right") - 1, 0, len(edges) - 2)
     return HistogramGrid(edges, kt_predictive(codes, len(edges) - 1, context, n_contexts), delta)
 
