@@ -17,7 +17,8 @@ from natlat_compress.coders.predictive import code_length, joint_codes
 from natlat_compress.corpus import load_table
 
 from .conftest import TABULAR
-from .predictive_cases import CASES, GIVEN, NUMERIC_CASES, TARGETS, make_numeric_table, make_table
+from .predictive_cases import (CASES, GIVEN, NUMERIC_CASES, NUMERIC_GIVEN_CASES, TARGETS, make_numeric_table,
+                               make_table)
 
 
 def encode(case, table: SymbolColumns) -> bytes:
@@ -37,11 +38,11 @@ def decode(case, data: bytes, given_table: SymbolColumns) -> SymbolColumns:
         columns[name][0][:] = 0
     decoder = Decoder(data, given_table.n)
     for row in range(given_table.n):
-        probabilities = case.predictive(SymbolColumns(columns))[row]
+        probabilities = case.predictive(SymbolColumns(columns, None, given_table.numeric))[row]
         digits = np.unravel_index(decoder.decode(probabilities), sizes)
         for name, digit in zip(case.targets, digits):
             columns[name][0][row] = digit
-    return SymbolColumns(columns)
+    return SymbolColumns(columns, None, given_table.numeric)
 
 
 def real_table(name: str, headers: list[str], rows: int) -> SymbolColumns:
@@ -149,16 +150,14 @@ def decode_numeric(case, data: bytes, table: SymbolColumns, histogram: bool) -> 
     return grid
 
 
-WINE = ["alcohol", "malic_acid", "class", "flavanoids", "hue"]
-
-
 def wine_table(rows: int) -> SymbolColumns:
-    """Wine's columns as y, x, w (numeric, each value snapped to its grid: j·δ exactly) and g (the cultivar)."""
+    """Wine's columns as y, x, w (numeric, each value snapped to its grid: j·δ exactly) and g, c (the cultivar)."""
     symbols = load_table(TABULAR / "wine.csv").symbols()
     numeric = {short: NumericColumn(np.rint(symbols.numeric[name].values[:rows] / symbols.numeric[name].precision)
                                     * symbols.numeric[name].precision, symbols.numeric[name].precision)
                for short, name in (("y", "alcohol"), ("x", "flavanoids"), ("w", "hue"))}
-    columns = {"g": (symbols["class"][0][:rows], symbols["class"][1]),
+    cultivar = (symbols["class"][0][:rows], symbols["class"][1])
+    columns = {"g": cultivar, "c": cultivar,
                **{name: column.bins() for name, column in numeric.items()}}
     return SymbolColumns(columns, None, numeric)
 
@@ -185,3 +184,13 @@ def test_every_numeric_member_decodes_to_its_values_at_its_length(case, table_na
     assert escapes == 0
     reported = case.reported(table)
     assert reported - 9 < 8 * len(data) < reported + 9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table_name", sorted(NUMERIC_TABLES))
+@pytest.mark.parametrize("case", NUMERIC_GIVEN_CASES, ids=lambda c: c.name)
+def test_class_conditional_t_decodes_to_its_classes_at_its_length(case, table_name, data_dir):
+    table = NUMERIC_TABLES[table_name]()
+    data = encode(case, table)
+    np.testing.assert_array_equal(decode(case, data, table)["c"][0], table["c"][0])
+    assert case.reported(table) - 9 < 8 * len(data) < case.reported(table) + 9
