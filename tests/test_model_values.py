@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from natlat_compress.coders import get_coder
-from natlat_compress.coders.models import SymbolColumns, latent_class_bits
+from natlat_compress.coders.models import (LC_EM_ITERATIONS, SymbolColumns, _lc_fit, latent_class_bits,
+                                           latent_class_column_sets, pair_dependence)
 from natlat_compress.corpus import load_table
 
 from .conftest import TABULAR
@@ -127,3 +128,22 @@ def test_pair_dependence_is_measured_while_the_merged_alphabet_fits_the_rows():
     cmi, parameters = pair_dependence((copy, 2), (copy, 2), classes, 1)
     assert cmi == pytest.approx(np.log(2)) and parameters == 1
     assert pair_dependence((copy[:3], 2), (copy[:3], 2), classes[:3], 1) == (0.0, 0)
+
+
+def test_a_pair_merged_at_two_and_a_half_times_the_median_pairs_dependence():
+    """``latent_class_column_sets`` merges the most dependent pair when its dependence given 4 fitted classes is at
+    least twice the median pair's. Five noisy copies of a binary class, the fifth copying the fourth on a fifth of the
+    rows: the pair stands at 2.5 times the median, between the threshold and 3× (a mutant of the threshold)."""
+    rng = np.random.default_rng(1)
+    rows = 300
+    cause = rng.integers(0, 2, rows)
+    cells = [np.where(rng.random(rows) < 0.3, rng.integers(0, 2, rows), cause) for _ in range(5)]
+    cells[4] = np.where(rng.random(rows) < 0.2, cells[3], cells[4])
+    columns = [(c.astype(np.int64), 2) for c in cells]
+    *_, resp = _lc_fit(columns, rows, 4, np.empty((0, 4)), LC_EM_ITERATIONS, np.random.default_rng(0))
+    fitted = resp.argmax(axis=1)
+    excess = {(i, j): pair_dependence(columns[i], columns[j], fitted, 4)[0] for i in range(5) for j in range(i + 1, 5)}
+    assert 2.4 < max(excess.values()) / np.median(list(excess.values())) < 2.6
+    sets, class_size = latent_class_column_sets(columns)
+    assert len(sets) == 2 and class_size == 1 + 4 * (1 + 10)
+    assert [k for _, k in sets[1]] == [2, 2, 2, 4]  # the pair (3, 4) merged into one column of 4 values
