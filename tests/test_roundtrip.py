@@ -6,14 +6,18 @@ not decode."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+from natlat_compress.coders import get_coder
 from natlat_compress.coders.arith import (Decoder, Encoder, decode_elias_gamma, decode_on_grid, encode_elias_gamma,
                                           encode_on_grid, quantise)
 from natlat_compress.coders.models import SymbolColumns
 from natlat_compress.coders.numeric import NumericColumn
-from natlat_compress.coders.predictive import code_length, joint_codes
+from natlat_compress.coders.predictive import (HistogramGrid, code_length, grid_bits, joint_codes, kt_predictive,
+                                               numeric_link_class)
 from natlat_compress.corpus import load_table
 
 from .conftest import TABULAR
@@ -120,33 +124,31 @@ def with_values(table: SymbolColumns, name: str, values: np.ndarray) -> SymbolCo
     return SymbolColumns(dict(table.columns), None, numeric)
 
 
-def encode_numeric(member, grid: np.ndarray) -> tuple[bytes, float, int]:
-    """The header (a histogram's edges, Elias-γ), then every row's grid position: the message, the length the coder
-    was asked to spend (the header and ``−log2`` of each symbol's probability, escapes included) and the escapes."""
-    encoder, escapes = Encoder(), 0
+def encode_numeric(encoder: Encoder, member, grid: np.ndarray) -> int:
+    """The header (a histogram's edges, Elias-γ), then every row's grid position; returns the number of escapes."""
+    escapes = 0
     for value in getattr(member, "header", []):
         encode_elias_gamma(encoder, value)
     for row, position in enumerate(grid.tolist()):
         escapes += encode_on_grid(encoder, lambda j, r=row: member.log2_cells(r, j), member.window(row), position)
-    return encoder.finish(), escapes
+    return escapes
 
 
-def decode_numeric(case, data: bytes, table: SymbolColumns, histogram: bool) -> np.ndarray:
+def decode_numeric(decoder: Decoder, case, table: SymbolColumns, missing: np.ndarray) -> np.ndarray:
     """The present values of y decoded row by row from the given columns, the missing mask and δ: a histogram's edges
     first, then each row from the member rebuilt on the rows decoded so far (the rest zero)."""
-    column = table.numeric["y"]
-    decoder, delta = Decoder(data), column.precision
+    delta = table.numeric["y"].precision
+    values = np.where(missing, np.nan, 0.0)
     edges = None
-    if histogram:
+    if isinstance(case.member(with_values(table, "y", values)), HistogramGrid):  # (the kind needs no values)
         count, zigzag = decode_elias_gamma(decoder), decode_elias_gamma(decoder) - 1
         lowest = -(zigzag // 2) if zigzag % 2 else zigzag // 2
         edges = lowest + np.r_[0, np.cumsum([decode_elias_gamma(decoder) for _ in range(count - 1)])]
-    grid = np.zeros((~column.missing).sum(), dtype=np.int64)
-    values = np.where(column.missing, np.nan, 0.0)
-    for row in range(len(grid)):
+    grid = np.zeros((~missing).sum(), dtype=np.int64)
+    for row, at in enumerate(np.flatnonzero(~missing)):
         member = case.member(with_values(table, "y", values), edges)
         grid[row] = decode_on_grid(decoder, lambda j: member.log2_cells(row, j), member.window(row))
-        values[np.flatnonzero(~column.missing)[row]] = grid[row] * delta
+        values[at] = grid[row] * delta
     return grid
 
 
@@ -179,9 +181,10 @@ def test_every_numeric_member_decodes_to_its_values_at_its_length(case, table_na
     member = case.member(table)
     y = table.numeric["y"].values[~table.numeric["y"].missing]
     grid = np.rint(y / table.numeric["y"].precision).astype(np.int64)
-    data, escapes = encode_numeric(member, grid)
-    np.testing.assert_array_equal(decode_numeric(case, data, table, hasattr(member, "header")), grid)
-    assert escapes == 0
+    encoder = Encoder()
+    assert encode_numeric(encoder, member, grid) == 0  # no value outside its row's window
+    data = encoder.finish()
+    np.testing.assert_array_equal(decode_numeric(Decoder(data), case, table, table.numeric["y"].missing), grid)
     reported = case.reported(table)
     assert reported - 9 < 8 * len(data) < reported + 9
 
@@ -194,3 +197,43 @@ def test_class_conditional_t_decodes_to_its_classes_at_its_length(case, table_na
     data = encode(case, table)
     np.testing.assert_array_equal(decode(case, data, table)["c"][0], table["c"][0])
     assert case.reported(table) - 9 < 8 * len(data) < case.reported(table) + 9
+
+
+class LinkMember:
+    """Member ``index`` of the numeric link's class, as a case of ``decode_numeric``."""
+
+    def __init__(self, given: list[str], index: int) -> None:
+        self.given, self.index = given, index
+
+    def member(self, table, edges=None):
+        return numeric_link_class(table, "y", self.given, edges)[0][self.index]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table_name", sorted(NUMERIC_TABLES))
+@pytest.mark.parametrize("given_columns", [[], ["g"], ["g", "x", "w"]], ids=",".join)
+def test_numeric_link_decodes_as_a_two_part_code(given_columns, table_name, data_dir):
+    """``model``'s whole numeric link: the missing indicators (KT), the index of the class's shortest member (uniform
+    over the class of M), then that member's code. The decoder needs the given columns, δ and the number of rows. A
+    two-part code is at least the mixture's length and at most ``log2`` of the members evaluated above it."""
+    table = NUMERIC_TABLES[table_name]()
+    column = table.numeric["y"]
+    missing = column.missing.astype(np.int64)
+    members, class_size = numeric_link_class(table, "y", given_columns)
+    y = column.values[~column.missing]
+    best = int(np.argmin([grid_bits(m, y) for m in members]))
+    encoder = Encoder()
+    for probabilities, symbol in zip(kt_predictive(missing, 2), missing.tolist()):
+        encoder.encode(probabilities, symbol)
+    encoder.encode(np.full(class_size, 1 / class_size), best)
+    assert encode_numeric(encoder, members[best], np.rint(y / column.precision).astype(np.int64)) == 0
+    data = encoder.finish()
+    decoder = Decoder(data)
+    decoded_missing = np.zeros(table.n, dtype=np.int64)
+    for row in range(table.n):
+        decoded_missing[row] = decoder.decode(kt_predictive(decoded_missing, 2)[row])
+    index = decoder.decode(np.full(class_size, 1 / class_size))
+    grid = decode_numeric(decoder, LinkMember(given_columns, index), table, decoded_missing.astype(bool))
+    np.testing.assert_array_equal(grid, np.rint(y / column.precision).astype(np.int64))
+    reported = get_coder("model").symbol_bits(table, ["y"], given_columns)
+    assert reported - 9 < 8 * len(data) < reported + math.log2(len(members)) + 9

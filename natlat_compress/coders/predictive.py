@@ -482,7 +482,8 @@ def grid_bits(member: StudentTGrid | HistogramGrid, values: np.ndarray) -> float
     return member.header_bits + float(member.row_bits(values).sum())
 
 
-def numeric_link_class(table, target: str, given: Sequence[str]) -> tuple[list, int]:
+def numeric_link_class(table, target: str, given: Sequence[str],
+                       edges: np.ndarray | None = None) -> tuple[list, int]:
     """The members of the mixture ``model`` codes a numeric target's present values with, over the whole class the
     mixture stands for (coders/numeric.py's docstring), and the class size ``M``.
 
@@ -490,7 +491,8 @@ def numeric_link_class(table, target: str, given: Sequence[str]) -> tuple[list, 
     categorical columns, a regression per such value (when G has numeric columns too and at most 32 values), the
     regressions on indicators and standardised numeric columns and on their normal scores, and the histograms given the
     categorical columns with the bins of each numeric column (numeric.py evaluates the best one). ``M`` counts
-    1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6)."""
+    1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6). ``edges``: every histogram's
+    edges (a decoder's, read from the header of the one member it decodes)."""
     from .numeric import HISTOGRAM_BINS, MAX_INDICATORS, MAX_REGRESSION_CELLS, _numeric_regressors
 
     column = table.numeric[target]
@@ -500,7 +502,7 @@ def numeric_link_class(table, target: str, given: Sequence[str]) -> tuple[list, 
     numeric_given = [g for g in given if g in table.numeric]
     categorical_given = [g for g in given if g not in table.numeric]
     marginal = student_t_cell_predictive(y, delta)
-    members: list = [marginal, *(histogram_predictive(y, delta, m) for m in HISTOGRAM_BINS)]
+    members: list = [marginal, *(histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS)]
     class_size = 1 + len(HISTOGRAM_BINS)
     if given:
         class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
@@ -526,10 +528,10 @@ def numeric_link_class(table, target: str, given: Sequence[str]) -> tuple[list, 
             names = categorical_given + extra
             if names:
                 context = np.unique(joint_codes([table[g] for g in names])[0][present], return_inverse=True)[1]
-                members += [histogram_predictive(y, delta, m, context, int(context.max()) + 1)
+                members += [histogram_predictive(y, delta, m, context, int(context.max()) + 1, edges)
                             for m in HISTOGRAM_BINS]
             else:
-                members += [histogram_predictive(y, delta, m) for m in HISTOGRAM_BINS]
+                members += [histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS]
     return members, class_size
 
 
