@@ -8,7 +8,9 @@ achievability (an arithmetic coder driven by them decodes the table back, :mod:`
 
 Shapes: a column's predictive is ``(n, k)``; a row of several columns has one joint symbol, the mixed-radix value of
 its cells with the first column most significant (:func:`joint_codes`), and a predictive ``(n, K_1·…·K_m)``. Memory is
-n times the alphabet: these are for checking small tables, not for scoring big ones.
+n times the alphabet: these are for checking small tables, not for scoring big ones. A numeric column's predictive is
+an object with one distribution per row over the unbounded grid of width δ (:class:`StudentTGrid`,
+:class:`HistogramGrid`; section "numeric columns" below).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import numpy as np
 
 from .ctw import ctw_bits, ctw_depth
 from .models import LATENT_CLASS_SIZES, _NaiveBayesParts, latent_class_fits, merge_pair
-from .numeric import KRAFT_SLACK_BITS, REGRESSION_GROWTH, SCALE_FLOOR_CELLS
+from .numeric import (HISTOGRAM_BINS, KRAFT_SLACK_BITS, MAX_INDICATORS, MAX_REGRESSION_CELLS, REGRESSION_GROWTH,
+                      SCALE_FLOOR_CELLS, _log_gamma, _numeric_regressors, class_gaussian_log_likelihood)
 
 __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent_class_predictive",
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
@@ -277,10 +280,6 @@ TAIL_SCALES = 64.0  # the part of a Student-t's grid spelt out for an arithmetic
 MAX_HALF_WIDTH = 1 << 15  # ... at most this many cells either side; the rest is reached through an escape
 
 
-def _log_gamma(x: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.lgamma, otypes=[np.float64])(x)
-
-
 class StudentTGrid:
     """Per row, the Student-t density ``f`` (location, scale, degrees of freedom) taken on the grid: cell j has
     probability ``f(jδ)·δ / (1 + 1e-6)``, the midpoint rule with numeric.py's Kraft slack. Scales below 2δ are raised to
@@ -298,18 +297,20 @@ class StudentTGrid:
     def __len__(self) -> int:
         return len(self.loc)
 
+    def _log2_probability(self, values: np.ndarray, rows) -> np.ndarray:
+        """``log2(f(value)·δ) − slack`` under the distributions of ``rows`` (an index or a slice)."""
+        z = (np.asarray(values, dtype=np.float64) - self.loc[rows]) / self.scale[rows]
+        nu = self.dof[rows]
+        log_density = self._norm[rows] - np.log(self.scale[rows]) - (nu + 1) / 2 * np.log1p(z * z / nu)
+        return (log_density + math.log(self.delta)) / math.log(2) - KRAFT_SLACK_BITS
+
     def log2_cells(self, row: int, positions: np.ndarray) -> np.ndarray:
         """``log2 P(j)`` at row ``row`` for the grid positions j."""
-        z = (np.asarray(positions, dtype=np.float64) * self.delta - self.loc[row]) / self.scale[row]
-        nu = self.dof[row]
-        log_density = self._norm[row] - math.log(self.scale[row]) - (nu + 1) / 2 * np.log1p(z * z / nu)
-        return (log_density + math.log(self.delta)) / math.log(2) - KRAFT_SLACK_BITS
+        return self._log2_probability(np.asarray(positions, dtype=np.float64) * self.delta, row)
 
     def row_bits(self, values: np.ndarray) -> np.ndarray:
         """``−log2 P`` of each row's own value, in bits: what numeric.py charges the row."""
-        z = (np.asarray(values, dtype=np.float64) - self.loc) / self.scale
-        log_density = self._norm - np.log(self.scale) - (self.dof + 1) / 2 * np.log1p(z * z / self.dof)
-        return -(log_density + math.log(self.delta)) / math.log(2) + KRAFT_SLACK_BITS
+        return -self._log2_probability(values, slice(None))
 
     def window(self, row: int) -> tuple[int, int]:
         """The grid positions ``[lo, hi)`` spelt out for an arithmetic coder: location ± ``TAIL_SCALES`` scales."""
@@ -493,8 +494,6 @@ def numeric_link_class(table, target: str, given: Sequence[str],
     categorical columns with the bins of each numeric column (numeric.py evaluates the best one). ``M`` counts
     1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6). ``edges``: every histogram's
     edges (a decoder's, read from the header of the one member it decodes)."""
-    from .numeric import HISTOGRAM_BINS, MAX_INDICATORS, MAX_REGRESSION_CELLS, _numeric_regressors
-
     column = table.numeric[target]
     present = ~column.missing
     y, delta = column.values[present], column.precision
@@ -552,8 +551,6 @@ def gaussian_class_predictive(table, target: str, given: Sequence[str]) -> np.nd
     """A categorical target given columns some of which are numeric, per row over its alphabet: naive-Bayes factors of
     the categorical given columns times the class-conditional multivariate-t of the numeric ones (the sequential form
     of :func:`~natlat_compress.coders.numeric.gaussian_class_bits`)."""
-    from .numeric import _numeric_regressors, class_gaussian_log_likelihood
-
     codes, k = table[target]
     numeric_given = [g for g in given if g in table.numeric]
     scores = _NaiveBayesParts(codes, k).scores([table[g] for g in given if g not in table.numeric], 0, len(codes))
