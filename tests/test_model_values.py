@@ -5,12 +5,15 @@ columns); they move when a model changes on purpose, and must then be re-pinned 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from natlat_compress.coders import get_coder
 from natlat_compress.coders.models import (LC_EM_ITERATIONS, SymbolColumns, _lc_fit, latent_class_bits,
                                            latent_class_column_sets, pair_dependence)
+from natlat_compress.coders.numeric import class_gaussian_log_likelihood
 from natlat_compress.corpus import load_table
 
 from .conftest import TABULAR
@@ -147,3 +150,18 @@ def test_a_pair_merged_at_two_and_a_half_times_the_median_pairs_dependence():
     sets, class_size = latent_class_column_sets(columns)
     assert len(sets) == 2 and class_size == 1 + 4 * (1 + 10)
     assert [k for _, k in sets[1]] == [2, 2, 2, 4]  # the pair (3, 4) merged into one column of 4 values
+
+
+def test_class_gaussian_predictive_of_the_first_two_rows_in_closed_form():
+    """The class-conditional Normal–inverse-Wishart predictive (Murphy 2007, §9) in one dimension, worked by hand:
+    before any row, Student-t with ν0 − d + 1 = 3 degrees of freedom, location 0 and scale² Ψ0(κ0 + 1)/(κ0·3) = 2/3;
+    after one row x0, κ = 2, ν = 4, location x0/2, Ψ = 1 + x0²/2 and scale² Ψ·3/(2·4)."""
+    x = np.array([[0.7], [-1.3], [0.2]])
+    out = class_gaussian_log_likelihood(x, np.zeros(3, dtype=np.int64), 1)
+
+    def log_t(value, dof, loc, scale2):
+        return (math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi * scale2)
+                - (dof + 1) / 2 * math.log1p((value - loc) ** 2 / (scale2 * dof)))
+
+    assert out[0, 0] == pytest.approx(log_t(0.7, 3, 0.0, 2 / 3), abs=1e-12)
+    assert out[1, 0] == pytest.approx(log_t(-1.3, 4, 0.35, (1 + 0.7 ** 2 / 2) * 3 / 8), abs=1e-12)
