@@ -79,3 +79,14 @@ def test_load_corpus_passes_the_jsonl_field(tmp_path):
     path.write_text('{"text": "t1", "body": "b1"}\n{"text": "t2", "body": "b2"}\n')
     assert list(load_corpus(path, field="body").objects.values()) == [b"b1", b"b2"]
     assert list(load_corpus(path).objects.values()) == [b"t1", b"t2"]
+
+
+def test_a_tsv_file_is_cut_at_tabs_even_where_commas_are_more_common(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text("a,b\tc\n1,2\t3\n4,5\t6\n")
+    assert load_table(path).names == ["a,b", "c"]
+
+
+def test_sequences_as_values_are_single_cells():
+    table = table_from_columns({"pair": [(1, 2), (3, 4), (1, 2)], "x": ["u", "v", "u"]})
+    assert len(table) == 3 and table.columns["pair"].categories == [b"(1, 2)", b"(3, 4)"]
