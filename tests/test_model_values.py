@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from natlat_compress.coders import get_coder
+from natlat_compress.coders.ctw import ctw_bits
 from natlat_compress.coders.models import (LC_EM_ITERATIONS, SymbolColumns, _lc_fit, latent_class_bits,
                                            latent_class_column_sets, pair_dependence)
 from natlat_compress.coders.numeric import class_gaussian_log_likelihood
@@ -165,3 +166,17 @@ def test_class_gaussian_predictive_of_the_first_two_rows_in_closed_form():
 
     assert out[0, 0] == pytest.approx(log_t(0.7, 3, 0.0, 2 / 3), abs=1e-12)
     assert out[1, 0] == pytest.approx(log_t(-1.3, 4, 0.35, (1 + 0.7 ** 2 / 2) * 3 / 8), abs=1e-12)
+
+
+def test_context_tree_depends_on_the_contexts_not_on_their_alphabets():
+    """CTW's code length depends on how the rows split by context, not on the alphabet the context columns are said to
+    have: declared alphabets of 300 (a key space beyond 4·rows + 1024, where the nodes are numbered by sorting) give
+    the length of the same columns renumbered onto the values they use (numbered by counting)."""
+    rng = np.random.default_rng(4)
+    rows = 60
+    first, second = rng.choice([3, 170, 299], rows), rng.choice([0, 41], rows)
+    target = (first % 2 + second % 3 + rng.integers(0, 2, rows)) % 3
+    wide = ctw_bits(target, 3, [(first, 300), (second, 300)])
+    narrow = ctw_bits(target, 3, [(np.unique(first, return_inverse=True)[1], 3),
+                                  (np.unique(second, return_inverse=True)[1], 2)])
+    assert wide == pytest.approx(narrow, rel=1e-12)
