@@ -90,3 +90,11 @@ def test_a_tsv_file_is_cut_at_tabs_even_where_commas_are_more_common(tmp_path):
 def test_sequences_as_values_are_single_cells():
     table = table_from_columns({"pair": [(1, 2), (3, 4), (1, 2)], "x": ["u", "v", "u"]})
     assert len(table) == 3 and table.columns["pair"].categories == [b"(1, 2)", b"(3, 4)"]
+
+
+def test_a_quoted_table_keeps_its_source(tmp_path):
+    """A table the fast parser hands to the csv module (a quoted cell) is labelled with its file all the same."""
+    path = tmp_path / "q.csv"
+    path.write_text('a,b\n"x,1",2\ny,3\n')
+    table = load_table(path)
+    assert table.source == str(path) and table.columns["a"].categories == [b"x,1", b"y"]

@@ -170,13 +170,13 @@ def test_class_gaussian_predictive_of_the_first_two_rows_in_closed_form():
 
 def test_context_tree_depends_on_the_contexts_not_on_their_alphabets():
     """CTW's code length depends on how the rows split by context, not on the alphabet the context columns are said to
-    have: declared alphabets of 300 (a key space beyond 4·rows + 1024, where the nodes are numbered by sorting) give
+    have: declared alphabets of 5000 (a key space beyond 4·rows + 1024, where the nodes are numbered by sorting) give
     the length of the same columns renumbered onto the values they use (numbered by counting)."""
     rng = np.random.default_rng(4)
     rows = 60
-    first, second = rng.choice([3, 170, 299], rows), rng.choice([0, 41], rows)
+    first, second = rng.choice([3, 170, 4999], rows), rng.choice([0, 41], rows)
     target = (first % 2 + second % 3 + rng.integers(0, 2, rows)) % 3
-    wide = ctw_bits(target, 3, [(first, 300), (second, 300)])
+    wide = ctw_bits(target, 3, [(first, 5000), (second, 5000)])
     narrow = ctw_bits(target, 3, [(np.unique(first, return_inverse=True)[1], 3),
                                   (np.unique(second, return_inverse=True)[1], 2)])
     assert wide == pytest.approx(narrow, rel=1e-12)
