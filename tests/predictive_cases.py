@@ -122,7 +122,8 @@ def excess_bits(case: Case, table: SymbolColumns) -> float:
 
 
 # -- numeric columns (#13's members): each row's distribution over the grid of width δ ---------------------------------
-# Tables have numeric columns y (target), x, w (given) and categorical ones g (given) and c (a class, target given x, w).
+# Tables have numeric columns y (target), x, w (given) and categorical ones g (given) and c (a class, target given
+# x, w).
 
 @dataclass(frozen=True)
 class NumericCase:
@@ -140,7 +141,7 @@ def present(table, name="y"):
 
 
 def cell_context(table, names=("g",)):
-    """The joint value of categorical columns over y's present rows, numbered 0.. (the cells of the per-cell members)."""
+    """The joint value of categorical columns over y's present rows, numbered 0.. (the per-cell members' cells)."""
     return np.unique(joint_codes([table[g] for g in names])[0][present(table)[2]], return_inverse=True)[1]
 
 

@@ -138,7 +138,8 @@ def grid_total_bounds(member, row: int) -> tuple[float, float] | None:
     ``w`` scales of the location summed (w = 64, or fewer down to 1.5 where that would be over 2^17 cells a side), and
     beyond them the tails from the t's closed-form CDF. There the density decreases and is convex (past its inflection
     at under one scale), so a cell's ``f(jδ)·δ`` is at most its integral ``∫_{(j−½)δ}^{(j+½)δ} f`` and at least
-    ``∫_{jδ}^{(j+1)δ} f`` (right tail; mirrored on the left). ``None`` where 1.5 scales are over ``MAX_SUMMED_CELLS``."""
+    ``∫_{jδ}^{(j+1)δ} f`` (right tail; mirrored on the left). ``None`` where 1.5 scales are over
+    ``MAX_SUMMED_CELLS``."""
     delta, slack = member.delta, 2.0 ** -KRAFT_SLACK_BITS
     scales = max(1.5, min(64.0, (1 << 17) * delta / member.scale[row]))
     half = math.ceil(scales * member.scale[row] / delta)
@@ -200,7 +201,8 @@ def test_class_conditional_t_rows_are_distributions_and_add_up(case, table):
     assert excess_bits(case, table) == pytest.approx(0.0, abs=1e-9 * max(1.0, case.reported(table)))
 
 
-@pytest.mark.parametrize("given_columns, exact", NUMERIC_LINKS, ids=lambda v: ",".join(v) if isinstance(v, list) else "")
+@pytest.mark.parametrize("given_columns, exact", NUMERIC_LINKS,
+                         ids=lambda v: ",".join(v) if isinstance(v, list) else "")
 @PROPERTY
 @given(table=numeric_tables)
 def test_numeric_link_is_its_class_mixture(given_columns, exact, table):
