@@ -5,7 +5,8 @@ A case names the columns it codes (one joint symbol per row), builds its per-row
 agree to rounding; otherwise the predictive is the whole class the coder's mixture stands for, whose code is at most the
 reported length (the coder evaluates some members and divides by the class size all the same).
 
-Tables have columns t, u, v (targets) and g, h, w (given). A new member or family is one more line in ``CASES``.
+Tables have columns t, u, v (targets) and g, h, w (given). A new member or family is one more line in ``CASES``; a
+numeric member (a distribution over the grid of width δ) one more line in ``NUMERIC_CASES``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import numpy as np
 
 from natlat_compress.coders import get_coder
 from natlat_compress.coders.models import SymbolColumns, latent_class_bits
-from natlat_compress.coders.predictive import (chain_predictive, code_length, context_tree_class_predictive,
-                                               joint_class_predictives, joint_codes,
+from natlat_compress.coders.numeric import (HISTOGRAM_BINS, NumericColumn, _numeric_regressors, gaussian_class_bits,
+                                            histogram_bits, regression_bits, student_t_cell_bits)
+from natlat_compress.coders.predictive import (StudentTGrid, chain_predictive, code_length,
+                                               context_tree_class_predictive, gaussian_class_predictive,
+                                               histogram_predictive, joint_class_predictives, joint_codes,
                                                kt_predictive, latent_class_predictive, link_class_predictives,
-                                               mixture_predictive, nb_predictive)
+                                               mixture_predictive, nb_predictive, regression_predictive,
+                                               student_t_cell_predictive)
 
 TARGETS, GIVEN = ("t", "u", "v"), ("g", "h", "w")
 
@@ -114,3 +119,131 @@ def excess_bits(case: Case, table: SymbolColumns) -> float:
     return case.reported(table) - code_length(case.predictive(table), symbols)
 
 
+
+
+# -- numeric columns (#13's members): each row's distribution over the grid of width δ ---------------------------------
+# Tables have numeric columns y (target), x, w (given) and categorical ones g (given) and c (a class, target given
+# x, w).
+
+@dataclass(frozen=True)
+class NumericCase:
+    """A numeric member: its per-row grid predictive (:class:`StudentTGrid` or :class:`HistogramGrid`) of the present
+    values of ``y`` and the bits numeric.py reports for the same code. ``member(table, edges)``: a histogram takes its
+    edges from ``edges`` where given (a decoder's, from the header), the others ignore it."""
+    name: str
+    member: Callable[..., object]
+    reported: Callable[[SymbolColumns], float]
+
+
+def present(table, name="y"):
+    column = table.numeric[name]
+    return column.values[~column.missing], column.precision, ~column.missing
+
+
+def cell_context(table, names=("g",)):
+    """The joint value of categorical columns over y's present rows, numbered 0.. (the per-cell members' cells)."""
+    return np.unique(joint_codes([table[g] for g in names])[0][present(table)[2]], return_inverse=True)[1]
+
+
+def design(table, numeric=("x", "w"), categorical=("g",), scores=False):
+    """numeric.py's regression design: an intercept, indicators of the categorical columns, the numeric ones
+    standardised (or their normal scores) with a missing indicator where some are missing."""
+    mask = present(table)[2]
+    indicators = [np.eye(table[g][1])[table[g][0][mask]][:, 1:] for g in categorical]
+    numeric_columns = [x[mask] for g in numeric for x in _numeric_regressors(table.numeric[g], scores)]
+    return np.column_stack([np.ones(mask.sum()), *(c for b in indicators for c in b.T), *numeric_columns])
+
+
+def per_cell_regression(table):
+    """A regression on x, w in every cell of g: the member and its reported bits, over the cells' rows in order."""
+    y, delta, _ = present(table)
+    cells, z = cell_context(table), design(table, categorical=())
+    fallback = student_t_cell_predictive(y, delta, cells)
+    rows_of = [np.flatnonzero(cells == c) for c in range(cells.max() + 1)] if len(y) else []
+    member = StudentTGrid.scatter([(r, regression_predictive(y[r], z[r], delta, fallback.take(r))) for r in rows_of],
+                                  len(y), delta)
+    bits = sum(regression_bits(y[r], z[r], delta, student_t_cell_bits(y, delta, cells)[r]) for r in rows_of)
+    return member, bits
+
+
+def histogram(bins, context_names=()):
+    def member(table, edges=None):
+        y, delta, _ = present(table)
+        if not context_names:
+            return histogram_predictive(y, delta, bins, edges=edges)
+        context = cell_context(table, context_names)
+        return histogram_predictive(y, delta, bins, context, int(context.max()) + 1, edges)
+
+    def reported(table):
+        y, delta, _ = present(table)
+        grid = np.rint(y / delta).astype(np.int64)
+        if not context_names:
+            return histogram_bits(grid, bins)
+        context = cell_context(table, context_names)
+        return histogram_bits(grid, bins, context, int(context.max()) + 1)
+
+    return member, reported
+
+
+def regression(numeric=("x", "w"), categorical=("g",), scores=False):
+    """A regression of y on an intercept, indicators of ``categorical`` and ``numeric`` (standardised, or their normal
+    scores); its first rows coded by the Student-t per cell of ``categorical`` (by the plain Student-t without)."""
+    def parts(table):
+        y, delta, _ = present(table)
+        cells = cell_context(table, categorical) if categorical else None
+        return y, design(table, numeric, categorical, scores), delta, cells
+
+    def member(table, edges=None):
+        y, z, delta, cells = parts(table)
+        return regression_predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
+
+    def reported(table):
+        y, z, delta, cells = parts(table)
+        return regression_bits(y, z, delta, student_t_cell_bits(y, delta, cells))
+
+    return member, reported
+
+
+NUMERIC_CASES = [
+    NumericCase("student-t y", lambda T, edges=None: student_t_cell_predictive(*present(T)[:2]),
+                lambda T: float(student_t_cell_bits(*present(T)[:2]).sum())),
+    NumericCase("student-t per cell y|g",
+                lambda T, edges=None: student_t_cell_predictive(*present(T)[:2], cell_context(T)),
+                lambda T: float(student_t_cell_bits(*present(T)[:2], cell_context(T)).sum())),
+    NumericCase("regression y|g,x,w", *regression()),
+    NumericCase("regression on normal scores y|x,w", *regression(categorical=(), scores=True)),
+    NumericCase("regression per cell y|g,x,w", lambda T, edges=None: per_cell_regression(T)[0],
+                lambda T: per_cell_regression(T)[1]),
+    *[NumericCase(f"histogram {m} bins y", *histogram(m)) for m in HISTOGRAM_BINS],
+    *[NumericCase(f"histogram {m} bins y|g,x", *histogram(m, ("g", "x"))) for m in (2, 64)],
+]
+
+# The class-conditional multivariate t: a categorical target, one line of the categorical cases run on numeric tables.
+NUMERIC_GIVEN_CASES = [
+    Case("model class-conditional t c|x,w", ("c",), lambda T: gaussian_class_predictive(T, "c", ["x", "w"]),
+         lambda T: gaussian_class_bits(T, "c", ["x", "w"])),
+    Case("model class-conditional t c|g,x", ("c",), lambda T: gaussian_class_predictive(T, "c", ["g", "x"]),
+         lambda T: gaussian_class_bits(T, "c", ["g", "x"])),
+]
+
+# The whole numeric link of `model` (missing indicators, then the mixture): given nothing and categorical columns only
+# the class is what the coder evaluates; with numeric columns it evaluates the histograms given one of them only.
+NUMERIC_LINKS = [([], True), (["g"], True), (["x"], True), (["g", "x"], True), (["x", "w"], False),
+                 (["g", "x", "w"], False)]
+
+
+def make_numeric_table(seed: int, n: int, delta: float, spread_cells: float, missing: float, k: int) -> SymbolColumns:
+    """Numeric columns on the grid of width ``delta`` (values ``j·δ``, spread ``spread_cells`` cells: below the
+    2-cell scale floor, or wide), y depending on g and x, c a class that moves x; a share ``missing`` of y missing."""
+    rng = np.random.default_rng(seed)
+    c = rng.integers(0, k, n)
+    g = rng.integers(0, k, n)
+    x = rng.normal(size=n) + c
+    w = rng.standard_t(3, size=n)
+    y = x - g + 0.5 * rng.normal(size=n)
+    values = {name: np.rint(v * spread_cells) * delta for name, v in (("x", x), ("w", w), ("y", y))}
+    values["y"][1:][rng.random(n - 1) < missing] = np.nan  # (row 0 kept: numeric.py fails on a column all missing)
+    numeric = {name: NumericColumn(v, delta) for name, v in values.items()}
+    columns = {"c": (c.astype(np.int64), k), "g": (g.astype(np.int64), k),
+               **{name: column.bins() for name, column in numeric.items()}}
+    return SymbolColumns(columns, None, numeric)

@@ -5,11 +5,16 @@ columns); they move when a model changes on purpose, and must then be re-pinned 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from natlat_compress.coders import get_coder
-from natlat_compress.coders.models import SymbolColumns, latent_class_bits
+from natlat_compress.coders.ctw import ctw_bits
+from natlat_compress.coders.models import (LC_EM_ITERATIONS, SymbolColumns, _lc_fit, latent_class_bits,
+                                           latent_class_column_sets, pair_dependence)
+from natlat_compress.coders.numeric import class_gaussian_log_likelihood
 from natlat_compress.corpus import load_table
 
 from .conftest import TABULAR
@@ -127,3 +132,51 @@ def test_pair_dependence_is_measured_while_the_merged_alphabet_fits_the_rows():
     cmi, parameters = pair_dependence((copy, 2), (copy, 2), classes, 1)
     assert cmi == pytest.approx(np.log(2)) and parameters == 1
     assert pair_dependence((copy[:3], 2), (copy[:3], 2), classes[:3], 1) == (0.0, 0)
+
+
+def test_a_pair_merged_at_two_and_a_half_times_the_median_pairs_dependence():
+    """``latent_class_column_sets`` merges the most dependent pair when its dependence given 4 fitted classes is at
+    least twice the median pair's. Five noisy copies of a binary class, the fifth copying the fourth on a fifth of the
+    rows: the pair stands at 2.5 times the median, between the threshold and 3× (a mutant of the threshold)."""
+    rng = np.random.default_rng(1)
+    rows = 300
+    cause = rng.integers(0, 2, rows)
+    cells = [np.where(rng.random(rows) < 0.3, rng.integers(0, 2, rows), cause) for _ in range(5)]
+    cells[4] = np.where(rng.random(rows) < 0.2, cells[3], cells[4])
+    columns = [(c.astype(np.int64), 2) for c in cells]
+    *_, resp = _lc_fit(columns, rows, 4, np.empty((0, 4)), LC_EM_ITERATIONS, np.random.default_rng(0))
+    fitted = resp.argmax(axis=1)
+    excess = {(i, j): pair_dependence(columns[i], columns[j], fitted, 4)[0] for i in range(5) for j in range(i + 1, 5)}
+    assert 2.4 < max(excess.values()) / np.median(list(excess.values())) < 2.6
+    sets, class_size = latent_class_column_sets(columns)
+    assert len(sets) == 2 and class_size == 1 + 4 * (1 + 10)
+    assert [k for _, k in sets[1]] == [2, 2, 2, 4]  # the pair (3, 4) merged into one column of 4 values
+
+
+def test_class_gaussian_predictive_of_the_first_two_rows_in_closed_form():
+    """The class-conditional Normal–inverse-Wishart predictive (Murphy 2007, §9) in one dimension, worked by hand:
+    before any row, Student-t with ν0 − d + 1 = 3 degrees of freedom, location 0 and scale² Ψ0(κ0 + 1)/(κ0·3) = 2/3;
+    after one row x0, κ = 2, ν = 4, location x0/2, Ψ = 1 + x0²/2 and scale² Ψ·3/(2·4)."""
+    x = np.array([[0.7], [-1.3], [0.2]])
+    out = class_gaussian_log_likelihood(x, np.zeros(3, dtype=np.int64), 1)
+
+    def log_t(value, dof, loc, scale2):
+        return (math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi * scale2)
+                - (dof + 1) / 2 * math.log1p((value - loc) ** 2 / (scale2 * dof)))
+
+    assert out[0, 0] == pytest.approx(log_t(0.7, 3, 0.0, 2 / 3), abs=1e-12)
+    assert out[1, 0] == pytest.approx(log_t(-1.3, 4, 0.35, (1 + 0.7 ** 2 / 2) * 3 / 8), abs=1e-12)
+
+
+def test_context_tree_depends_on_the_contexts_not_on_their_alphabets():
+    """CTW's code length depends on how the rows split by context, not on the alphabet the context columns are said to
+    have: declared alphabets of 5000 (a key space beyond 4·rows + 1024, where the nodes are numbered by sorting) give
+    the length of the same columns renumbered onto the values they use (numbered by counting)."""
+    rng = np.random.default_rng(4)
+    rows = 60
+    first, second = rng.choice([3, 170, 4999], rows), rng.choice([0, 41], rows)
+    target = (first % 2 + second % 3 + rng.integers(0, 2, rows)) % 3
+    wide = ctw_bits(target, 3, [(first, 5000), (second, 5000)])
+    narrow = ctw_bits(target, 3, [(np.unique(first, return_inverse=True)[1], 3),
+                                  (np.unique(second, return_inverse=True)[1], 2)])
+    assert wide == pytest.approx(narrow, rel=1e-12)

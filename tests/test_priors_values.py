@@ -120,3 +120,16 @@ def test_compiler_bound_of_byte_agents_trained_on_directories(tmp_path, data_dir
                                                                       (first / "b.txt").read_bytes())
     assert compiler["b_describes_a"]["bits"] == zstd.conditional_bits((first / "b.txt").read_bytes(),
                                                                       (second / "c.txt").read_bytes())
+
+
+def test_priors_on_jsonl_read_the_field_asked_for(tmp_path):
+    """``field=`` picks the records' field: the per-item code lengths are those of the same objects given as a list,
+    not those of the default ``text`` field (the two fields differ in length and content)."""
+    bodies = [f"record {i}: " + "natural latents " * (i + 2) + "mediate redundancy " * (5 - i) for i in range(5)]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(f'{{"text": "t{i}", "body": "{body}"}}\n' for i, body in enumerate(bodies)))
+    agents = AgentSpec("zlib:9"), AgentSpec("zstd:3")
+    from_field = compare_priors(path, *agents, field="body")
+    from_list = compare_priors(bodies, *agents)
+    assert [(i["a"], i["b"]) for i in from_field["items"]] == [(i["a"], i["b"]) for i in from_list["items"]]
+    assert from_field["items"] != compare_priors(path, *agents)["items"]

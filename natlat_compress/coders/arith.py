@@ -9,13 +9,21 @@ value, padded with zeros, lies in the final interval, rounded up to whole bytes.
 
 Integers grow with the message (cost quadratic in its length): meant for checking codes on small tables, not for
 storing large ones.
+
+Numbers on a grid (a numeric column at its precision δ: grid positions j, value jδ) have an unbounded alphabet: a row's
+distribution is spelt out on a window of positions ``[lo, hi)`` both sides agree on, and one more symbol, the escape,
+takes the rest of the mass; an escaped position is then sent as a side and an Elias-γ distance
+(:func:`encode_on_grid`). Inside the window that is the distribution's own code length.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PRECISION", "quantise", "Encoder", "Decoder"]
+from typing import Callable
+
+__all__ = ["PRECISION", "quantise", "Encoder", "Decoder", "encode_elias_gamma", "decode_elias_gamma", "encode_on_grid",
+           "decode_on_grid"]
 
 PRECISION = 32
 
@@ -59,23 +67,27 @@ class Encoder:
 
 
 class Decoder:
-    """Decode ``n_symbols`` symbols of :meth:`Encoder.finish`'s bytes, given the same distributions in the same order."""
+    """Decode the symbols of :meth:`Encoder.finish`'s bytes, given the same distributions in the same order: at most
+    ``n_symbols`` of them, or as many as asked when it is None (the caller knows where the message ends)."""
 
-    def __init__(self, data: bytes, n_symbols: int) -> None:
-        scale, padded = PRECISION * n_symbols, 8 * len(data)
-        value = int.from_bytes(data, "big")
-        # the message's value in units of 2^−scale (exact: the padding bits are zeros)
-        self.value = value << (scale - padded) if scale >= padded else value >> (padded - scale)
+    def __init__(self, data: bytes, n_symbols: int | None = None) -> None:
+        self.value, self.bits = int.from_bytes(data, "big"), 8 * len(data)  # the message is value / 2^bits
         self.remaining = n_symbols
+        self.count = 0
         self.low, self.width = 0, 1
 
     def decode(self, probabilities: np.ndarray) -> int:
-        if self.remaining <= 0:
+        if self.remaining is not None and self.remaining <= 0:
             raise ValueError("every symbol of the message has been decoded")
         frequencies = quantise(probabilities)
-        self.remaining -= 1
-        # The value's leading digits at this depth, relative to the interval: which symbol's sub-interval holds it.
-        offset = ((self.value >> (PRECISION * self.remaining)) - (self.low << PRECISION)) // self.width
+        if self.remaining is not None:
+            self.remaining -= 1
+        self.count += 1
+        # The message's leading digits at this depth (in units of 2^−(PRECISION·count); the bits past its end are
+        # zeros), relative to the interval: which symbol's sub-interval holds it.
+        shift = PRECISION * self.count - self.bits
+        leading = self.value << shift if shift >= 0 else self.value >> -shift
+        offset = (leading - (self.low << PRECISION)) // self.width
         cumulative = np.cumsum([0] + frequencies, dtype=object)
         symbol = int(np.searchsorted(cumulative, offset, side="right")) - 1
         if not 0 <= symbol < len(frequencies):
@@ -83,3 +95,58 @@ class Decoder:
         self.low = (self.low << PRECISION) + int(cumulative[symbol]) * self.width
         self.width *= frequencies[symbol]
         return symbol
+
+
+HALF = np.array([0.5, 0.5])
+
+
+def encode_elias_gamma(encoder: Encoder, value: int) -> None:
+    """A positive integer as its Elias-γ code, ``2⌊log2 value⌋ + 1`` bits of probability ½ each."""
+    if value < 1:
+        raise ValueError(f"Elias-γ codes positive integers. Got {value} instead.")
+    digits = value.bit_length()
+    for _ in range(digits - 1):
+        encoder.encode(HALF, 0)
+    for i in range(digits - 1, -1, -1):
+        encoder.encode(HALF, (value >> i) & 1)
+
+
+def decode_elias_gamma(decoder: Decoder) -> int:
+    zeros = 0
+    while decoder.decode(HALF) == 0:
+        zeros += 1
+    value = 1
+    for _ in range(zeros):
+        value = 2 * value + decoder.decode(HALF)
+    return value
+
+
+def _window_and_escape(log2_cells: Callable[[np.ndarray], np.ndarray], window: tuple[int, int]) -> np.ndarray:
+    probabilities = np.exp2(log2_cells(np.arange(*window)))
+    return np.r_[probabilities, max(1.0 - float(probabilities.sum()), 0.0)]
+
+
+def encode_on_grid(encoder: Encoder, log2_cells: Callable[[np.ndarray], np.ndarray], window: tuple[int, int],
+                   position: int) -> bool:
+    """Code a grid position with the distribution ``2^log2_cells(j)``: inside ``window`` = [lo, hi) as one of its cells,
+    outside as the escape (the window's missing mass), a side (½) and the Elias-γ distance past the window's edge.
+    Returns whether it escaped."""
+    lo, hi = window
+    probabilities = _window_and_escape(log2_cells, window)
+    if lo <= position < hi:
+        encoder.encode(probabilities, position - lo)
+        return False
+    encoder.encode(probabilities, hi - lo)
+    encoder.encode(HALF, int(position >= hi))
+    encode_elias_gamma(encoder, position - hi + 1 if position >= hi else lo - position)
+    return True
+
+
+def decode_on_grid(decoder: Decoder, log2_cells: Callable[[np.ndarray], np.ndarray], window: tuple[int, int]) -> int:
+    lo, hi = window
+    symbol = decoder.decode(_window_and_escape(log2_cells, window))
+    if symbol < hi - lo:
+        return lo + symbol
+    if decoder.decode(HALF):
+        return hi - 1 + decode_elias_gamma(decoder)
+    return lo - decode_elias_gamma(decoder)

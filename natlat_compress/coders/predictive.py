@@ -8,7 +8,9 @@ achievability (an arithmetic coder driven by them decodes the table back, :mod:`
 
 Shapes: a column's predictive is ``(n, k)``; a row of several columns has one joint symbol, the mixed-radix value of
 its cells with the first column most significant (:func:`joint_codes`), and a predictive ``(n, K_1·…·K_m)``. Memory is
-n times the alphabet: these are for checking small tables, not for scoring big ones.
+n times the alphabet: these are for checking small tables, not for scoring big ones. A numeric column's predictive is
+an object with one distribution per row over the unbounded grid of width δ (:class:`StudentTGrid`,
+:class:`HistogramGrid`; section "numeric columns" below).
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ from __future__ import annotations
 from typing import Sequence
 
 import itertools
+import math
 
 import numpy as np
 
 from .ctw import ctw_bits, ctw_depth
 from .models import LATENT_CLASS_SIZES, _NaiveBayesParts, latent_class_fits, merge_pair
+from .numeric import (HISTOGRAM_BINS, KRAFT_SLACK_BITS, MAX_INDICATORS, MAX_REGRESSION_CELLS, REGRESSION_GROWTH,
+                      SCALE_FLOOR_CELLS, _log_gamma, _numeric_regressors, class_gaussian_log_likelihood)
 
 __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent_class_predictive",
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
-           "ctw_predictive", "context_tree_class_predictive",
-           "joint_class_predictives"]
+           "ctw_predictive", "context_tree_class_predictive", "joint_class_predictives",
+           "StudentTGrid", "HistogramGrid", "student_t_cdf", "student_t_cell_predictive", "regression_predictive",
+           "histogram_predictive", "grid_bits", "numeric_link_class",
+           "numeric_link_class_bits", "gaussian_class_predictive"]
 
 Column = tuple[np.ndarray, int]
 
@@ -261,3 +268,291 @@ def context_tree_class_predictive(table, target: str, given: Sequence[str]) -> n
     depth = ctw_depth(len(codes), [table[g][1] for g in given])
     members = [ctw_predictive(codes, k, [table[g] for g in order]) for order in itertools.permutations(given, depth)]
     return mixture_predictive(members, codes)
+
+
+# -- numeric columns: each row's distribution over the grid of width δ -------------------------------------------------
+# A numeric value y is coded as its grid position j = y/δ (an integer: δ is the data's own precision); the members of
+# coders/numeric.py charge −log2(f(y)·δ) for a predictive density f, or a histogram bin's probability spread uniformly
+# over its grid cells. The classes below hold those distributions row by row, re-derived here from the formulas the
+# numeric module cites (not from its functions), so that a test comparing the two checks the formulas too.
+
+TAIL_SCALES = 64.0  # the part of a Student-t's grid spelt out for an arithmetic coder: location ± 64 scales ...
+MAX_HALF_WIDTH = 1 << 15  # ... at most this many cells either side; the rest is reached through an escape
+
+
+class StudentTGrid:
+    """Per row, the Student-t density ``f`` (location, scale, degrees of freedom) taken on the grid: cell j has
+    probability ``f(jδ)·δ / (1 + 1e-6)``, the midpoint rule with numeric.py's Kraft slack. Scales below 2δ are raised to
+    2δ, as numeric.py does (its Poisson-summation bound needs it)."""
+
+    def __init__(self, loc: np.ndarray, scale: np.ndarray, dof: np.ndarray, delta: float) -> None:
+        self.delta = float(delta)
+        self.loc = np.asarray(loc, dtype=np.float64)
+        self.scale = np.maximum(np.asarray(scale, dtype=np.float64), SCALE_FLOOR_CELLS * self.delta)
+        self.dof = np.asarray(dof, dtype=np.float64)
+        self.header_bits = 0.0
+        self.condition = 1.0  # a regression's worst condition number of A (see regression_predictive)
+        self._norm = _log_gamma((self.dof + 1) / 2) - _log_gamma(self.dof / 2) - 0.5 * np.log(self.dof * math.pi)
+
+    def __len__(self) -> int:
+        return len(self.loc)
+
+    def _log2_probability(self, values: np.ndarray, rows) -> np.ndarray:
+        """``log2(f(value)·δ) − slack`` under the distributions of ``rows`` (an index or a slice)."""
+        z = (np.asarray(values, dtype=np.float64) - self.loc[rows]) / self.scale[rows]
+        nu = self.dof[rows]
+        log_density = self._norm[rows] - np.log(self.scale[rows]) - (nu + 1) / 2 * np.log1p(z * z / nu)
+        return (log_density + math.log(self.delta)) / math.log(2) - KRAFT_SLACK_BITS
+
+    def log2_cells(self, row: int, positions: np.ndarray) -> np.ndarray:
+        """``log2 P(j)`` at row ``row`` for the grid positions j."""
+        return self._log2_probability(np.asarray(positions, dtype=np.float64) * self.delta, row)
+
+    def row_bits(self, values: np.ndarray) -> np.ndarray:
+        """``−log2 P`` of each row's own value, in bits: what numeric.py charges the row."""
+        return -self._log2_probability(values, slice(None))
+
+    def window(self, row: int) -> tuple[int, int]:
+        """The grid positions ``[lo, hi)`` spelt out for an arithmetic coder: location ± ``TAIL_SCALES`` scales."""
+        centre = int(round(self.loc[row] / self.delta))
+        half = int(min(MAX_HALF_WIDTH, math.ceil(TAIL_SCALES * self.scale[row] / self.delta)))
+        return centre - half, centre + half + 1
+
+    def tail_mass(self, row: int, below: float, above: float) -> float:
+        """``P(X < below) + P(X > above)`` for the row's continuous Student-t (its CDF, :func:`student_t_cdf`)."""
+        lo = (below - self.loc[row]) / self.scale[row]
+        hi = (above - self.loc[row]) / self.scale[row]
+        return float(student_t_cdf(lo, self.dof[row]) + 1 - student_t_cdf(hi, self.dof[row]))
+
+    def take(self, rows: np.ndarray) -> "StudentTGrid":
+        return StudentTGrid(self.loc[rows], self.scale[rows], self.dof[rows], self.delta)
+
+    @staticmethod
+    def scatter(parts: Sequence[tuple[np.ndarray, "StudentTGrid"]], n: int, delta: float) -> "StudentTGrid":
+        """One grid predictive of ``n`` rows from predictives of disjoint row sets (a regression per context cell)."""
+        loc, scale, dof = np.empty(n), np.empty(n), np.empty(n)
+        for rows, part in parts:
+            loc[rows], scale[rows], dof[rows] = part.loc, part.scale, part.dof
+        out = StudentTGrid(loc, scale, dof, delta)
+        out.condition = max([part.condition for _, part in parts], default=1.0)
+        return out
+
+
+def student_t_cdf(t: float, dof: float) -> float:
+    """``P(T ≤ t)`` for Student's t with an integer number of degrees of freedom, in closed form (Abramowitz & Stegun
+    26.7.3–4: with θ = atan(t/√ν), a finite series in cos θ)."""
+    nu = int(round(dof))
+    theta = math.atan(t / math.sqrt(nu))
+    s, c = math.sin(theta), math.cos(theta)
+    if nu % 2:  # odd: (2/π)(θ + sin θ (cos θ + (2/3) cos³ θ + … ))
+        series, term = 0.0, c
+        for k in range(1, (nu - 1) // 2 + 1):
+            series += term
+            term *= c * c * (2 * k) / (2 * k + 1)
+        central = 2 / math.pi * (theta + s * series)
+    else:  # even: sin θ (1 + ½ cos² θ + (1·3)/(2·4) cos⁴ θ + … )
+        series, term = 0.0, 1.0
+        for k in range(1, nu // 2 + 1):
+            series += term
+            term *= c * c * (2 * k - 1) / (2 * k)
+        central = s * series
+    return 0.5 + central / 2  # central = P(|T| ≤ t) signed by t
+
+
+class HistogramGrid:
+    """Per row, a quantile histogram's distribution: the bin's probability (``bin_probabilities``, KT) spread uniformly
+    over its grid cells ``[edges[b], edges[b+1])``; nothing outside ``[edges[0], edges[-1])``. The edges are a header
+    sent before the rows: Elias-γ codes of the number of edges, the least position (zig-zag) and the edges' gaps."""
+
+    def __init__(self, edges: np.ndarray, bin_probabilities: np.ndarray, delta: float) -> None:
+        self.edges = np.asarray(edges, dtype=np.int64)
+        self.bin_probabilities = bin_probabilities
+        self.delta = float(delta)
+        lowest = int(self.edges[0])
+        self.header = [len(self.edges), 2 * abs(lowest) + (lowest < 0) + 1, *np.diff(self.edges).tolist()]
+        self.header_bits = float(sum(2 * (int(v).bit_length() - 1) + 1 for v in self.header))
+
+    def __len__(self) -> int:
+        return len(self.bin_probabilities)
+
+    def log2_cells(self, row: int, positions: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.int64)
+        inside = (positions >= self.edges[0]) & (positions < self.edges[-1])
+        bins = np.clip(np.searchsorted(self.edges, positions, side="right") - 1, 0, len(self.edges) - 2)
+        with np.errstate(divide="ignore"):
+            return np.where(inside, np.log2(self.bin_probabilities[row, bins]) - np.log2(np.diff(self.edges)[bins]),
+                            -np.inf)
+
+    def row_bits(self, values: np.ndarray) -> np.ndarray:
+        positions = np.rint(np.asarray(values) / self.delta).astype(np.int64)
+        bins = np.searchsorted(self.edges, positions, side="right") - 1
+        return -np.log2(self.bin_probabilities[np.arange(len(positions)), bins]) + np.log2(np.diff(self.edges)[bins])
+
+    def window(self, row: int) -> tuple[int, int]:
+        return int(self.edges[0]), int(self.edges[-1])
+
+
+def _exclusive_cumsum(values: np.ndarray) -> np.ndarray:
+    """Sums over the rows before each row (axis 0). Not ``cumsum − values``: that rounds with the row's own value in,
+    and a decoder, which has not seen it yet, would round differently."""
+    out = np.zeros_like(values)
+    np.cumsum(values[:-1], axis=0, out=out[1:])
+    return out
+
+
+def student_t_cell_predictive(y: np.ndarray, delta: float, context: np.ndarray | None = None) -> StudentTGrid:
+    """The Normal–inverse-gamma code per context cell (numeric.py's Student-t member), from Murphy (2007), §3, in its
+    textbook form: after m earlier rows of the cell with mean x̄ and squared deviations SS, and the prior
+    μ0 = mean, β0 = variance of all earlier rows (κ0 = α0 = 1): ``κ = 1 + m``, ``μ = (μ0 + m x̄)/κ``, ``α = 1 + m/2``,
+    ``β = β0 + SS/2 + m (x̄ − μ0)²/(2κ)``, Student-t with ``ν = 2α`` and scale² ``β(κ + 1)/(ακ)``. Row 0: ν = 2,
+    location 0, scale 1; row 1's prior variance is ``max(|y0|, δ)²``. Per-cell sums from one-hot cumulative sums."""
+    n = len(y)
+    context = np.zeros(n, dtype=np.int64) if context is None else np.asarray(context, dtype=np.int64)
+    shifted = y - y[0] if n else y  # sums of the values less the first, for accuracy (the decoder knows y[0] first)
+    one_hot = np.zeros((n, int(context.max()) + 1 if n else 1))
+    one_hot[np.arange(n), context] = 1.0
+    m = _exclusive_cumsum(one_hot)[np.arange(n), context]
+    s1 = _exclusive_cumsum(one_hot * shifted[:, None])[np.arange(n), context]
+    s2 = _exclusive_cumsum(one_hot * shifted[:, None] ** 2)[np.arange(n), context]
+    rows = np.maximum(np.arange(n), 1)
+    prior_mean = _exclusive_cumsum(shifted) / rows
+    prior_var = np.maximum(_exclusive_cumsum(shifted ** 2) / rows - prior_mean ** 2, delta ** 2)
+    if n > 1:
+        prior_var[1] = max(abs(y[0]), delta) ** 2
+    mean = s1 / np.maximum(m, 1)
+    squares = np.maximum(s2 - m * mean ** 2, 0.0)
+    kappa, alpha = 1 + m, 1 + m / 2
+    mu = (prior_mean + m * mean) / kappa
+    beta = prior_var + squares / 2 + m * (mean - prior_mean) ** 2 / (2 * kappa)
+    loc = mu + (y[0] if n else 0.0)
+    scale = np.sqrt(beta * (kappa + 1) / (alpha * kappa))
+    dof = 2 * alpha
+    if n:
+        loc[0], scale[0], dof[0] = 0.0, 1.0, 2.0
+    return StudentTGrid(loc, scale, dof, delta)
+
+
+def regression_predictive(y: np.ndarray, design: np.ndarray, delta: float, fallback: StudentTGrid) -> StudentTGrid:
+    """numeric.py's sequential Bayesian regression (reference prior, Gelman et al. *BDA* §14.2) row by row: in the block
+    [s, e) (s from d + 2, growing by 25 %), least squares on rows [0, s) with numeric.py's ridge of 1e-10 of the mean
+    diagonal, Student-t with ``ν = s − d``, location ``zᵀβ̂``, scale² ``SSR/ν · (1 + zᵀ A⁻¹ z)``; the first d + 2 rows
+    from ``fallback``. A direct solve per block, not numeric.py's running sums: where A is near-singular (collinear
+    columns: a given column constant among the earlier rows) the two round differently and the ridge amplifies it, so
+    the worst condition number of A met is kept as ``condition``."""
+    n, d = design.shape
+    first = min(d + 2, n)
+    loc, scale, dof = fallback.loc.copy(), fallback.scale.copy(), fallback.dof.copy()
+    shifted = y - y[0] if n else y
+    condition = 1.0
+    s = first
+    while s < n:
+        e = min(n, max(s + 1, math.ceil(s * REGRESSION_GROWTH)))
+        z, target = design[:s], shifted[:s]
+        gram = z.T @ z
+        gram += 1e-10 * max(float(np.trace(gram)) / d, 1e-300) * np.eye(d)
+        condition = max(condition, float(np.linalg.cond(gram)))
+        coef = np.linalg.solve(gram, z.T @ target)
+        residual = float(((target - z @ coef) ** 2).sum())
+        rows = design[s:e]
+        leverage = (rows * np.linalg.solve(gram, rows.T).T).sum(axis=1)
+        loc[s:e] = rows @ coef + y[0]
+        scale[s:e] = np.sqrt(residual / (s - d) * (1 + leverage))
+        dof[s:e] = s - d
+        s = e
+    out = StudentTGrid(loc, scale, dof, delta)
+    out.condition = condition
+    return out
+
+
+def histogram_predictive(y: np.ndarray, delta: float, bins: int, context: np.ndarray | None = None,
+                         n_contexts: int = 1, edges: np.ndarray | None = None) -> HistogramGrid:
+    """numeric.py's quantile histogram with at most ``bins`` bins (Kontkanen & Myllymäki 2007): inner edges at the
+    grid positions of ranks ⌊i·n/bins⌋ (distinct, above the least), bins by KT given ``context``. With ``edges`` (a
+    decoder's, read from the header) each row's bin comes from the rows before it only."""
+    grid = np.rint(y / delta).astype(np.int64)
+    if edges is None:
+        ordered = np.sort(grid)
+        inner = np.unique(ordered[(np.arange(1, bins) * len(grid)) // bins])
+        edges = np.r_[ordered[0], inner[inner > ordered[0]], ordered[-1] + 1]
+    codes = np.clip(np.searchsorted(edges, grid, side="right") - 1, 0, len(edges) - 2)
+    return HistogramGrid(edges, kt_predictive(codes, len(edges) - 1, context, n_contexts), delta)
+
+
+def grid_bits(member: StudentTGrid | HistogramGrid, values: np.ndarray) -> float:
+    """A numeric member's code length of ``values`` (one a row), its header included, in bits."""
+    return member.header_bits + float(member.row_bits(values).sum())
+
+
+def numeric_link_class(table, target: str, given: Sequence[str],
+                       edges: np.ndarray | None = None) -> tuple[list, int]:
+    """The members of the mixture ``model`` codes a numeric target's present values with, over the whole class the
+    mixture stands for (coders/numeric.py's docstring), and the class size ``M``.
+
+    Members: Student-t; quantile histograms with 2..64 bins; given columns G: Student-t per joint value of G's
+    categorical columns, a regression per such value (when G has numeric columns too and at most 32 values), the
+    regressions on indicators and standardised numeric columns and on their normal scores, and the histograms given the
+    categorical columns with the bins of each numeric column (numeric.py evaluates the best one). ``M`` counts
+    1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6). ``edges``: every histogram's
+    edges (a decoder's, read from the header of the one member it decodes)."""
+    column = table.numeric[target]
+    present = ~column.missing
+    y, delta = column.values[present], column.precision
+    n = len(y)
+    numeric_given = [g for g in given if g in table.numeric]
+    categorical_given = [g for g in given if g not in table.numeric]
+    marginal = student_t_cell_predictive(y, delta)
+    members: list = [marginal, *(histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS)]
+    class_size = 1 + len(HISTOGRAM_BINS)
+    if given:
+        class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
+        fallback = marginal
+        if categorical_given:
+            cells = np.unique(joint_codes([table[g] for g in categorical_given])[0][present], return_inverse=True)[1]
+            fallback = student_t_cell_predictive(y, delta, cells)
+            members.append(fallback)
+            if numeric_given and cells.max() < MAX_REGRESSION_CELLS:
+                design = np.column_stack([np.ones(n), *(x[present] for g in numeric_given
+                                                        for x in _numeric_regressors(table.numeric[g], False))])
+                parts = [(rows, regression_predictive(y[rows], design[rows], delta, fallback.take(rows)))
+                         for rows in (np.flatnonzero(cells == c) for c in range(cells.max() + 1))]
+                members.append(StudentTGrid.scatter(parts, n, delta))
+        indicators = [np.eye(table[g][1])[table[g][0][present]][:, 1:] for g in categorical_given
+                      if table[g][1] - 1 <= MAX_INDICATORS]
+        for scores in ([False, True] if numeric_given else [False]):
+            design = np.column_stack([np.ones(n), *(c for block in indicators for c in block.T),
+                                      *(x[present] for g in numeric_given
+                                        for x in _numeric_regressors(table.numeric[g], scores))])
+            members.append(regression_predictive(y, design, delta, fallback))
+        for extra in ([[g] for g in numeric_given] or [[]]):
+            names = categorical_given + extra
+            if names:
+                context = np.unique(joint_codes([table[g] for g in names])[0][present], return_inverse=True)[1]
+                members += [histogram_predictive(y, delta, m, context, int(context.max()) + 1, edges)
+                            for m in HISTOGRAM_BINS]
+            else:
+                members += [histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS]
+    return members, class_size
+
+
+def numeric_link_class_bits(table, target: str, given: Sequence[str]) -> float:
+    """``C(target | given)`` of a numeric target from :func:`numeric_link_class`: its missing indicators by KT (the
+    sequential code of :func:`kt_predictive`), then ``−log2 Σ_m 2^(−C_m) / M`` over the class; at most what
+    ``model`` reports, which sums over the members it evaluates only."""
+    missing = table.numeric[target].missing
+    indicator = code_length(kt_predictive(missing.astype(np.int64), 2), missing.astype(np.int64)) \
+        if missing.any() else 0.0
+    members, class_size = numeric_link_class(table, target, given)
+    lengths = np.array([grid_bits(m, table.numeric[target].values[~missing]) for m in members])
+    best = lengths.min()
+    return indicator + float(best - np.log2(np.exp2(best - lengths).sum()) + math.log2(class_size))
+
+
+def gaussian_class_predictive(table, target: str, given: Sequence[str]) -> np.ndarray:
+    """A categorical target given columns some of which are numeric, per row over its alphabet: naive-Bayes factors of
+    the categorical given columns times the class-conditional multivariate-t of the numeric ones (the sequential form
+    of :func:`~natlat_compress.coders.numeric.gaussian_class_bits`)."""
+    codes, k = table[target]
+    numeric_given = [g for g in given if g in table.numeric]
+    scores = _NaiveBayesParts(codes, k).scores([table[g] for g in given if g not in table.numeric], 0, len(codes))
+    x = np.column_stack([_numeric_regressors(table.numeric[g], False)[0] for g in numeric_given])
+    return _softmax(scores + class_gaussian_log_likelihood(x, codes, k))
