@@ -313,3 +313,20 @@ def test_the_cache_tells_a_numeric_column_from_a_categorical_one(tmp_path):
     assert first["features_bits"] != again["features_bits"]
     report = score(path, "class", features=["age", "duration"], null=0, jobs=1)
     assert len(report["corpus"]["columns"]) == 21  # every column of the table, scored or not
+
+
+def test_a_numeric_column_with_every_cell_missing(tmp_path):
+    """Only its missing indicators are coded (they are all 1: the KT code of n ones), as target and as given column;
+    it used to be an internal error (the histogram of no values)."""
+    from natlat_compress.coders.models import kt_bits
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n" + "".join(f"?,{i % 2},{(i * 7) % 5 / 4}\n" for i in range(12)))
+    table = load_table(path).with_kinds(numeric=["a"])
+    coder = get_coder("model")
+    ones = kt_bits(np.ones(12, dtype=np.int64), 2)
+    assert coder.symbol_bits(table.symbols(), ["a"]) == pytest.approx(ones)
+    assert coder.symbol_bits(table.symbols(), ["a"], ["b", "c"]) == pytest.approx(ones)
+    for latent in ("a", "b", "c"):
+        result = score(table, latent)
+        assert math.isfinite(result["results"][0]["mediation_error"])

@@ -387,6 +387,8 @@ def _numeric_regressors(column: NumericColumn, scores: bool) -> list[np.ndarray]
 
 def _regressors(column: NumericColumn, scores: bool) -> list[np.ndarray]:
     present = ~column.missing
+    if not present.any():  # no value at all: a constant column and its indicator, without numpy's empty-slice warnings
+        return [np.zeros(len(column.values)), column.missing.astype(np.float64)]
     values = column.values[present]
     if scores:
         x = _normal_scores(values)
@@ -414,6 +416,9 @@ def numeric_link_bits(table, target: str, given: Sequence[str]) -> float:
     numeric_given = [g for g in given if g in table.numeric]
     categorical_given = [g for g in given if g not in table.numeric]
     n = len(y)
+    if n == 0:  # every cell missing: the indicators are the whole code
+        table.cache[key] = bits
+        return bits
 
     def cached(name, compute):
         cache_key = ("numeric-part", target, name)
