@@ -67,6 +67,7 @@ PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair 
 NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (16 MB): memory linear in rows and classes
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
+NB_HEAD_CACHE_CELLS = 1 << 23  # naive-Bayes factor cells kept for the gate's rows (64 MB)
 
 
 class SymbolColumns:
@@ -187,8 +188,11 @@ def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
     """The naive-Bayes sequential code length of ``target`` given the columns ``given``, in bits."""
-    parts = _NaiveBayesParts(target, k)
-    return sum(_nb_from_scores(parts.scores(given, lo, hi), target[lo:hi]) for lo, hi in parts.chunks)
+    return _nb_total(_NaiveBayesParts(target, k), given)
+
+
+def _nb_total(parts: _NaiveBayesParts, given: Sequence[tuple[np.ndarray, int]]) -> float:
+    return sum(_nb_from_scores(parts.scores(given, lo, hi), parts.target[lo:hi]) for lo, hi in parts.chunks)
 
 
 def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int], classes: np.ndarray,
@@ -326,6 +330,27 @@ def _mixture(member_bits: Sequence[float], class_size: int) -> float:
     return float(best - np.log2(np.exp2(best - bits).sum()) + math.log2(class_size))
 
 
+def _head_table(table: SymbolColumns) -> SymbolColumns:
+    """The leading ``CTW_GATE_ROWS`` rows of ``table``, made once: the gate's code lengths on them are cached there."""
+    key = ("head", CTW_GATE_ROWS)
+    if key not in table.cache:
+        table.cache[key] = SymbolColumns({c: (codes[:CTW_GATE_ROWS], k) for c, (codes, k) in table.columns.items()})
+    return table.cache[key]
+
+
+def _nb_head_bits(head: SymbolColumns, target: str, given: Sequence[str]) -> float:
+    """Naive Bayes of ``target`` given ``given`` on the gate's rows. Its factor tables (blocks × column alphabet ×
+    classes) are kept per target, so the many links of one target with overlapping given sets only add them up; when
+    the kept tables pass ``NB_HEAD_CACHE_CELLS`` cells they are all dropped (memory stays bounded, an id column too)."""
+    kept = head.cache.setdefault("nb parts", {})
+    if target not in kept:
+        cells = sum(len(table.ravel()) for parts in kept.values() for _, table in parts._tables.values())
+        if cells > NB_HEAD_CACHE_CELLS:
+            kept.clear()
+        kept[target] = _NaiveBayesParts(*head[target])
+    return _nb_total(kept[target], [head[g] for g in given])
+
+
 class ModelCoder(Coder):
     """A sequential model over symbol tables: ``model``, ``model:kt`` or ``model:nb`` (module docstring)."""
 
@@ -403,7 +428,12 @@ class ModelCoder(Coder):
             return self._kt(table, target, tuple(given))
         if self.member == "nb":
             return nb_bits(codes, k, [table[g] for g in given])
-        return self._mix(table, target, given)
+        # A link is a function of its target and the set of its given columns: the chains of one table repeat links
+        # (in C(X_-j | X_j), target i > j is given X_<i, as in C(X)), so each is computed once.
+        key = ("link", target, frozenset(given))
+        if key not in table.cache:
+            table.cache[key] = self._mix(table, target, given)
+        return table.cache[key]
 
     def _kt(self, table: SymbolColumns, target: str, given: tuple[str, ...]) -> float:
         key = ("kt", target, frozenset(given))
@@ -440,19 +470,15 @@ class ModelCoder(Coder):
         order = tuple(g for _, g in singles)
         depth = ctw_depth(table.n, [table[g][1] for g in given])
         cost = ctw_class_bits(m, depth)
-        head = min(table.n, CTW_GATE_ROWS)
-        if head < table.n:
-            codes, k = table[target]
-            head_compact = [kt_bits(codes[:head], k), *extra_head]
+        if table.n > CTW_GATE_ROWS:
+            head = _head_table(table)
+            head_compact = [self._kt(head, target, ()), *extra_head]
             # A chain's link has no naive-Bayes member, but the tree must beat it too: where naive Bayes describes the
             # link, latent-class members usually describe the whole chain, and the tree's full pass would be wasted.
             if not extra_head:
-                head_compact.append(nb_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in given)]))
-            for names in [order[:1], pair]:
-                context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)
-                head_compact.append(kt_bits(codes[:head], k, context, size))
-            head_tree = ctw_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in order[:depth])])
-            if head_tree + cost >= _mixture(head_compact, class_size):
+                head_compact.append(_nb_head_bits(head, target, given))
+            head_compact += [self._kt(head, target, names) for names in (order[:1], pair)]
+            if self._ctw(head, target, order[:depth]) + cost >= _mixture(head_compact, class_size):
                 return _mixture([compact], 2)
         universal = self._ctw(table, target, order[:depth]) + cost
         return _mixture([compact, universal], 2)
