@@ -98,6 +98,31 @@ def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
     }
 
 
+REGRET_METHOD = ("estimate − the same coder's :tail estimate, n·(C(all rows) − C(first ⌊n/2⌋ rows))/⌈n/2⌉ per term: "
+                 "the learning code's regret, about (k/2)·log2 n bits for k parameters, less its (k/2)·log2 2 on the "
+                 "second half (THEORY.md §3)")
+
+
+def _regret_specs(runs: dict[str, str], regret: bool, stream) -> dict[str, str]:
+    """For ``regret``: each model coder's spec → its ``:tail`` spec (coders that have no tail form have no entry)."""
+    if not regret:
+        return {}
+    if stream is not None:
+        raise NatlatError("--regret codes the first half of the rows again, which a streamed table does not keep; "
+                          "drop --stream or --regret")
+    return {spec: f"{run}:tail" for spec, run in runs.items() if getattr(get_coder(run), "tail", True) is False}
+
+
+def _regret(est: dict, tail: dict, names: Sequence[str]) -> dict:
+    """The sample-size regret in each estimate, ``estimate − tail estimate`` (bits), and the tail estimates beside."""
+    keys = ("mediation_error", "latent_given_features", "kolmogorov_mediation")
+    return {"method": REGRET_METHOD, **{k: est[k] - tail[k] for k in keys},
+            "redundancy_errors": {v: {f: float(a - b) for f, a, b in zip(names, est["redundancy"][v], tail["redundancy"][v])}
+                                  for v in est["redundancy"]},
+            "tail": {**{k: tail[k] for k in keys},
+                     "redundancy_errors": {v: dict(zip(names, map(float, vals))) for v, vals in tail["redundancy"].items()}}}
+
+
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
     """The corpus (with a latent string added, for texts) and the latent."""
     if isinstance(corpus, TableCorpus):
@@ -279,8 +304,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           latent_file: str | os.PathLike | None = None, latent_text: str | None = None,
           coders: Sequence[str] | None = None,
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
-          field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
-          progress: bool | Callable[[int, int], None] | None = None,
+          field: str | None = None, null: int = 10, bootstrap: int = 0, regret: bool = False, seed: int = 0,
+          jobs: int | None = None, progress: bool | Callable[[int, int], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
@@ -313,6 +338,11 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         Replicates of the permutation null for mediation (tables only; 0 to skip).
     bootstrap
         Bootstrap replicates over rows for 95 % intervals (tables only; 0 to skip).
+    regret
+        Model coders: beside each of the candidate's estimates, the part that is sample-size regret, measured as the
+        estimate minus the same coder's ``:tail`` estimate (``n`` times the rate of the second half of the rows coded
+        after the first; :class:`~natlat_compress.coders.models.ModelCoder`), in a ``regret`` block. It costs the
+        candidate's terms once more on half the rows. The estimates themselves stay real code lengths.
     jobs
         Worker processes (default: all cores). Results are identical for every value.
     scheduler
@@ -367,7 +397,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     return result
 
 
-def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, jobs, progress, on_plan,
+def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, jobs, progress,
+           on_plan,
            scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric, categorical) -> dict:
     """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
     resolved: every option by its one name."""
@@ -430,6 +461,12 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
 
     run_specs = list(dict.fromkeys(runs.values()))
     the_plan = plan(wanted, corpus, run_specs, lead=lead)
+    tails = _regret_specs(runs, regret, stream)
+    if tails:  # the tail form of each model coder, on the candidate's own terms only
+        extra = plan([(None, term) for term in main_terms.terms], corpus, list(tails.values()), lead=lead)
+        the_plan.jobs += extra.jobs
+        the_plan.recipe.update(extra.recipe)
+        the_plan.bytes_to_compress += extra.bytes_to_compress
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced
     term_cache = TermCache(cache) if cache is not None else None
     try:
@@ -499,6 +536,8 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
         best_copy = min(base["copy"], key=lambda s: s["weak_error"])
         result["baselines"] = {"empty": base["empty"][0], "copy": {**best_copy, "tried": len(base["copy"])},
                                "all": base["all"][0]}
+        if spec in tails:
+            result["regret"] = _regret(est, _estimates(table(tails[spec]), X, main.atoms, sampled), red_names)
         if null_variants:
             draws = [cond.mediation_error(table(runs[spec], v), X, main.atoms) for v in null_variants]
             result["null"] = {"replicates": len(draws), "mean": float(np.mean(draws)),
