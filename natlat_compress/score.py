@@ -116,11 +116,11 @@ def _regret_specs(runs: dict[str, str], regret: bool, stream) -> dict[str, str]:
 def _regret(est: dict, tail: dict, names: Sequence[str]) -> dict:
     """The sample-size regret in each estimate, ``estimate − tail estimate`` (bits), and the tail estimates beside."""
     keys = ("mediation_error", "latent_given_features", "kolmogorov_mediation")
+    tail_redundancy = {v: dict(zip(names, map(float, values))) for v, values in tail["redundancy"].items()}
     return {"method": REGRET_METHOD, **{k: est[k] - tail[k] for k in keys},
-            "redundancy_errors": {v: {f: float(a - b) for f, a, b in zip(names, est["redundancy"][v], tail["redundancy"][v])}
-                                  for v in est["redundancy"]},
-            "tail": {**{k: tail[k] for k in keys},
-                     "redundancy_errors": {v: dict(zip(names, map(float, vals))) for v, vals in tail["redundancy"].items()}}}
+            "redundancy_errors": {v: {f: float(bits) - tail_redundancy[v][f] for f, bits in zip(names, values)}
+                                  for v, values in est["redundancy"].items()},
+            "tail": {**{k: tail[k] for k in keys}, "redundancy_errors": tail_redundancy}}
 
 
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
@@ -398,8 +398,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
 
 
 def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, jobs, progress,
-           on_plan,
-           scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric, categorical) -> dict:
+           on_plan, scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric,
+           categorical) -> dict:
     """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
     resolved: every option by its one name."""
     example = corpus is None
@@ -464,7 +464,7 @@ def _score(corpus, latent, *, coders, features, against, split, field, null, boo
     tails = _regret_specs(runs, regret, stream)
     if tails:  # the tail form of each model coder, on the candidate's own terms only
         extra = plan([(None, term) for term in main_terms.terms], corpus, list(tails.values()), lead=lead)
-        the_plan.jobs += extra.jobs
+        the_plan.jobs = list(dict.fromkeys(the_plan.jobs + extra.jobs))  # a tail coder may also have been asked for
         the_plan.recipe.update(extra.recipe)
         the_plan.bytes_to_compress += extra.bytes_to_compress
     client = connect(scheduler) if scheduler else None  # an unreachable cluster fails before any work is announced

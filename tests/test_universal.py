@@ -170,10 +170,13 @@ def test_regret_is_the_estimate_minus_the_tail_estimate():
     tail estimates themselves, equal to a separate run of the tail coder; coders without a tail form get none."""
     src = get_source("fine_cause")
     table = as_table(src, 1500, 1)
-    both = score(table, "L", coders=["model", "zstd:3"], features=src.names, null=0, jobs=1, regret=True)["results"]
+    # model:tail asked for as well: its jobs are planned once, and it has no tail form of its own
+    both = score(table, "L", coders=["model", "zstd:3", "model:tail"], features=src.names, null=0, jobs=1,
+                 regret=True)["results"]
     tail = score(table, "L", coders=["model:tail"], features=src.names, null=0, jobs=1)["results"][0]
-    model, zstd = both
-    assert "regret" not in zstd
+    model, zstd, asked = both
+    assert "regret" not in zstd and "regret" not in asked
+    assert asked["mediation_error"] == pytest.approx(tail["mediation_error"])
     regret = model["regret"]
     for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation"):
         assert regret["tail"][key] == pytest.approx(tail[key])
