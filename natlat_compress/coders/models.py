@@ -22,9 +22,11 @@ Members (each is also a coder of its own):
   given each single given column, KT given each pair of them, and (for one-column targets) naive Bayes over all of
   them when there are two or more, and naive Bayes with one pair of them merged when there are three or more. For
   several columns with nothing given: the chain of those link mixtures, and latent-class models with H = 2, 4, 8, 16,
-  on the columns and on the columns with one pair merged. Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the
-  members it evaluates (all singles, the pair of the two best singles, naive Bayes, the most dependent pair merged,
-  the latent-class models): members left out only add probability, so Kraft's inequality holds, and the length is at
+  on the columns and on the columns with one pair merged, each with ½ and with Perks' 1/K smoothing of its emission
+  tables (issue #14: ½ spreads mass over the symbols of a wide alphabet that a class never emits; the 1/K form is
+  evaluated for the best fit only). Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all
+  singles, the pair of the two best singles, naive Bayes, the most dependent pair merged, the latent-class models):
+  members left out only add probability, so Kraft's inequality holds, and the length is at
   most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
 * **Universality** (issue #14). With two or more given columns a link's prior is ½ on the members above and ½ on
   context-tree weighting over the given columns (:mod:`.ctw`; Willems, Shtarkov & Tjalkens 1995), split most
@@ -231,9 +233,11 @@ def merge_pair(columns: Sequence[tuple[np.ndarray, int]], pair: tuple[int, int])
     return [(ci * kj + cj, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
 
 
-def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int, rng: np.random.Generator):
+def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int, rng: np.random.Generator,
+            perks: bool = False):
     """EM for a latent-class model on the first ``rows`` rows, from responsibilities ``resp`` of the rows before (new
-    rows start from seeded Dirichlet draws). Returns (log π, [log θ per column], responsibilities)."""
+    rows start from seeded Dirichlet draws), emission tables smoothed by ½ or with ``perks`` by ``1/K``. Returns
+    (log π, [log θ per column], responsibilities)."""
 
     def log_params(r: np.ndarray):
         per_class = r.sum(axis=0)
@@ -242,7 +246,8 @@ def _lc_fit(columns, rows: int, classes: int, resp: np.ndarray, iterations: int,
         by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
         for codes, k in columns:  # expected counts of (value, class), one column at a time
             counts = np.stack([np.bincount(codes[:rows], weights=w, minlength=k) for w in by_class], 1)
-            log_theta.append(np.log(counts + 0.5) - np.log(per_class + k / 2))
+            alpha = 1 / k if perks else 0.5
+            log_theta.append(np.log(counts + alpha) - np.log(per_class + k * alpha))
         return log_prior, log_theta
 
     r = np.vstack([resp, rng.dirichlet(np.ones(classes), size=rows - len(resp))])
@@ -267,21 +272,22 @@ def _lc_row_bits(scores: np.ndarray) -> np.ndarray:
     return -(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))) / LN2
 
 
-def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -> float:
+def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int, perks: bool = False) -> float:
     """The prequential latent-class code length of the rows of ``columns``, in bits.
 
     Block [s, 1.25 s) is coded with ``P(x) = Σ_h π_h ∏_i θ_hi(x_i)`` whose parameters come from EM on rows [0, s) (warm
     started, Dirichlet ½ smoothing, a fixed seed for the first responsibilities): every row is coded from earlier rows
-    only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column.
+    only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column. With ``perks`` the
+    emission tables are smoothed by ``1/K`` (Perks' prior) instead of ½, in EM and in the code.
     """
     start = min(LC_FIRST_BLOCK, len(columns[0][0]))
     bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
-    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes):
+    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes, perks):
         bits += float(_lc_row_bits(_lc_scores(columns, start, stop, log_prior, log_theta)).sum())
     return bits
 
 
-def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int):
+def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int, perks: bool = False):
     """The prequential latent-class code's fits, block by block: ``(start, stop, log π, [log θ per column])`` for rows
     [start, stop) = [s, 1.25 s) fitted by EM on rows [0, s), the first block after the 64 rows coded by KT (what
     :func:`latent_class_bits` sums and :mod:`.predictive` spells out row by row)."""
@@ -292,7 +298,7 @@ def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int):
     while start < n:
         stop = min(max(start + 1, math.ceil(start * LC_BLOCK_GROWTH)), n)
         log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
-                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
+                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng, perks)
         yield start, stop, log_prior, log_theta
         start = stop
 
@@ -414,8 +420,13 @@ class ModelCoder(Coder):
         if key not in table.cache:
             chain = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
             column_sets, class_size = latent_class_column_sets([table[t] for t in target])
-            classes = [latent_class_bits(columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
-            table.cache[key] = _mixture([chain, *classes], class_size)
+            fits = [(latent_class_bits(columns, h), columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
+            # Every latent-class member also with Perks' 1/K smoothing (the class doubles; the chain stays one member):
+            # ½ spreads mass over every symbol of a wide alphabet that a class never emits. Evaluated for the best
+            # member's columns and classes only; the others only add probability.
+            _, columns, h = min(fits, key=lambda fit: fit[0])
+            perks = latent_class_bits(columns, h, perks=True)
+            table.cache[key] = _mixture([chain, *(bits for bits, _, _ in fits), perks], 2 * class_size - 1)
         return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
