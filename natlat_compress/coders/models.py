@@ -24,7 +24,7 @@ Members (each is also a coder of its own):
   several columns with nothing given: the chain of those link mixtures, and latent-class models with H = 2, 4, 8, 16,
   on the columns and on the columns with one pair merged, each with ½ and with Perks' 1/K smoothing of its emission
   tables (issue #14: ½ spreads mass over the symbols of a wide alphabet that a class never emits; the 1/K form is
-  evaluated for the best fit only). Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all
+  evaluated for the best fit only, on all rows when it leads on the first eighth). Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all
   singles, the pair of the two best singles, naive Bayes, the most dependent pair merged, the latent-class models):
   members left out only add probability, so Kraft's inequality holds, and the length is at
   most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
@@ -423,10 +423,14 @@ class ModelCoder(Coder):
             fits = [(latent_class_bits(columns, h), columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
             # Every latent-class member also with Perks' 1/K smoothing (the class doubles; the chain stays one member):
             # ½ spreads mass over every symbol of a wide alphabet that a class never emits. Evaluated for the best
-            # member's columns and classes only; the others only add probability.
+            # member's columns and classes only, and on all rows only if it beats ½ on the leading eighth of them (a
+            # prequential code's prefix costs a prefix of the work); members left out only add probability.
             _, columns, h = min(fits, key=lambda fit: fit[0])
-            perks = latent_class_bits(columns, h, perks=True)
-            table.cache[key] = _mixture([chain, *(bits for bits, _, _ in fits), perks], 2 * class_size - 1)
+            head = table.n // 8
+            lead = [(codes[:head], k) for codes, k in columns]
+            if head < LC_FIRST_BLOCK or latent_class_bits(lead, h, perks=True) < latent_class_bits(lead, h):
+                fits.append((latent_class_bits(columns, h, perks=True), columns, h))
+            table.cache[key] = _mixture([chain, *(bits for bits, _, _ in fits)], 2 * class_size - 1)
         return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
