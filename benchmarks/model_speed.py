@@ -5,10 +5,16 @@ with `model` on all cores, in one run per size: wall time, and the null mean per
 of benchmarks/RESULTS.md.
 
     python benchmarks/model_speed.py
+    python benchmarks/model_speed.py --cpu     # CPU seconds of 100,000 x 50 in one process (robust to a loaded machine)
+
+On a shared machine wall times move with the load (recorded beside them); ``--cpu`` compares versions better: run it
+back to back on two checkouts (``git archive REV natlat_compress benchmarks | tar -x -C DIR`` and ``PYTHONPATH=DIR``)
+and compare the ratio.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,8 +44,22 @@ def timed(rows: int, features: int, null: int) -> tuple[float, dict]:
     return time.perf_counter() - started, report["results"][0]
 
 
+def cpu_seconds(rows: int = 100_000, features: int = 50) -> float:
+    """CPU seconds of scoring the table with `model` in this process (one job): what the work costs, whatever else
+    the machine runs."""
+    table = latent_class_table(rows, features)
+    started = time.process_time()
+    score(table, "L", coders=["model"], null=0, jobs=1)
+    return time.process_time() - started
+
+
 def main() -> None:
-    lines = [f"Measured {machine()} by `python benchmarks/model_speed.py`, {default_jobs()} worker processes.", "",
+    if "--cpu" in sys.argv[1:]:
+        print(f"100,000 x 50, model, one process: {cpu_seconds():.1f} CPU s")
+        return
+    load = os.getloadavg()[0]
+    lines = [f"Measured {machine()} by `python benchmarks/model_speed.py`, {default_jobs()} worker processes; load "
+             f"average {load:.1f} at the start.", "",
              "| rows | features | null replicates | wall s | s per million cells | null mean, bits/row |",
              "|---:|---:|---:|---:|---:|---:|"]
     sizes = [(25_000, 50, 0), (50_000, 50, 0), (100_000, 50, 0), (100_000, 12, 0), (100_000, 25, 0),

@@ -259,6 +259,16 @@ def score_text(report: dict, markdown: bool = False) -> str:
                          f"mean {fmt_bits(null['mean'])} ± {fmt_bits(null['std'])} → corrected mediation "
                          f"{fmt_bits(null['corrected_mediation_error'])} bits "
                          f"({fmt_rate(null['corrected_mediation_error'] / n)}/{unit})")
+        if "regret" in result:  # the learning code's sample-size regret in each estimate (score --regret)
+            regret, totals = result["regret"], (("mediation", "mediation_error"), ("C(Λ|X)", "latent_given_features"),
+                                                ("K-mediation", "kolmogorov_mediation"))
+            block.append("sample-size regret (estimate − tail estimate), bits: "
+                         + ", ".join(f"{label} {fmt_bits(regret[key], 1)}" for label, key in totals)
+                         + "; largest per redundancy variant: "
+                         + ", ".join(f"{VARIANT_LABELS[v]} {fmt_bits(max(regret['redundancy_errors'][v].values()), 1)}"
+                                     for v in VARIANT_LABELS)
+                         + ". Tail estimates: "
+                         + ", ".join(f"{label} {fmt_bits(regret['tail'][key], 1)}" for label, key in totals))
         if boot:
             parts = ", ".join(f"{label} {_with_interval(boot[key]['centre'], boot[key])}" for label, key in
                               (("mediation", "mediation_error"), ("C(Λ|X)", "latent_given_features"),

@@ -33,8 +33,8 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           latent_file: str | os.PathLike | None = None, latent_text: str | None = None,
           coders: Sequence[str] | None = None,
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
-          field: str | None = None, null: int = 10, bootstrap: int = 0, seed: int = 0, jobs: int | None = None,
-          progress: bool | Callable[[int, int], None] | None = None,
+          field: str | None = None, null: int = 10, bootstrap: int = 0, regret: bool = False, seed: int = 0,
+          jobs: int | None = None, progress: bool | Callable[[int, int], None] | None = None,
           on_plan: Callable[[costs.Estimate], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
@@ -68,6 +68,11 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     bootstrap
         Replicates for 95 % intervals (tables only; 0 to skip): each splits the rows at random into halves and
         quarters and scores them (about two scores' work); see :mod:`natlat_compress.intervals`.
+    regret
+        Model coders: beside each of the candidate's estimates, the part that is sample-size regret, measured as the
+        estimate minus the same coder's ``:tail`` estimate (``n`` times the rate of the second half of the rows coded
+        after the first; :class:`~natlat_compress.coders.models.ModelCoder`), in a ``regret`` block. It costs the
+        candidate's terms once more on half the rows. The estimates themselves stay real code lengths.
     jobs
         Worker processes (default: all cores). Results are identical for every value.
     scheduler
@@ -124,12 +129,14 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     return result
 
 
-def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, jobs, progress, on_plan,
-           scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric, categorical) -> dict:
+def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, jobs, progress,
+           on_plan, scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric,
+           categorical) -> dict:
     """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
     resolved: every option by its one name. Plan, run, report."""
     the_plan = make_plan(corpus, latent, coders=coders, features=features, against=against, split=split, field=field,
-                         null=null, bootstrap=bootstrap, seed=seed, stream=stream, sample_features=sample_features,
+                         null=null, bootstrap=bootstrap, regret=regret, seed=seed, stream=stream,
+                         sample_features=sample_features,
                          numeric=numeric, categorical=categorical)
     measured = run_plan(the_plan, jobs=jobs, progress=progress, on_plan=on_plan, scheduler=scheduler, cache=cache,
                         stream=stream, dry_run=dry_run, max_time=max_time, max_memory=max_memory, numeric=numeric,

@@ -106,6 +106,7 @@ def latent_choice(latent: Any = None, latent_file: str | os.PathLike | None = No
         return latent[0] if list(latent) == ["discover"] else list(latent)
     return latent
 
+
 def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
     """Every estimate of one latent; the per-feature redundancies of the ``sampled`` features only, if given."""
     return {
@@ -114,6 +115,32 @@ def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
         "kolmogorov_mediation": cond.kolmogorov_mediation(C, X, L),
         "redundancy": cond.redundancy_errors(C, X, L, sampled),
     }
+
+
+REGRET_METHOD = ("estimate − the same coder's :tail estimate, n·(C(all rows) − C(first ⌊n/2⌋ rows))/⌈n/2⌉ per term: "
+                 "the learning code's regret, about (k/2)·log2 n bits for k parameters, less its (k/2)·log2 2 on the "
+                 "second half (THEORY.md §3)")
+
+
+def _regret_specs(runs: dict[str, str], regret: bool, stream) -> dict[str, str]:
+    """For ``regret``: each model coder's spec → its ``:tail`` spec (coders that have no tail form have no entry)."""
+    if not regret:
+        return {}
+    if stream is not None:
+        raise NatlatError("--regret codes the first half of the rows again, which a streamed table does not keep; "
+                          "drop --stream or --regret")
+    return {spec: f"{run}:tail" for spec, run in runs.items() if getattr(get_coder(run), "tail", True) is False}
+
+
+def _regret(est: dict, tail: dict, names: Sequence[str]) -> dict:
+    """The sample-size regret in each estimate, ``estimate − tail estimate`` (bits), and the tail estimates beside."""
+    keys = ("mediation_error", "latent_given_features", "kolmogorov_mediation")
+    tail_redundancy = {v: dict(zip(names, map(float, values))) for v, values in tail["redundancy"].items()}
+    return {"method": REGRET_METHOD, **{k: est[k] - tail[k] for k in keys},
+            "redundancy_errors": {v: {f: float(bits) - tail_redundancy[v][f] for f, bits in zip(names, values)}
+                                  for v, values in est["redundancy"].items()},
+            "tail": {**{k: tail[k] for k in keys}, "redundancy_errors": tail_redundancy}}
+
 
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:
     """The corpus (with a latent string added, for texts) and the latent."""
@@ -203,11 +230,12 @@ class ScorePlan:
     main_terms: cond.Recorder  # the candidate's own terms, reported beside its numbers
     the_plan: Plan
     seed: int
+    tails: dict[str, str]  # --regret: each model coder asked -> its :tail spec, run on the candidate's terms
     chunks: Iterator | None = None  # --stream: the chunks after the first
     file_read: int = 0  # --stream: bytes of the file read through the first chunk
 
 
-def make_plan(corpus, latent, *, coders, features, against, split, field, null, bootstrap, seed, stream,
+def make_plan(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, stream,
               sample_features, numeric, categorical) -> ScorePlan:
     """The plan of a score (module docstring); the options are :func:`~natlat_compress.score.score`'s."""
     chunks, file_read = None, 0
@@ -272,6 +300,12 @@ def make_plan(corpus, latent, *, coders, features, against, split, field, null, 
 
     run_specs = list(dict.fromkeys(runs.values()))
     the_plan = plan(wanted, corpus, run_specs, lead=lead)
+    tails = _regret_specs(runs, regret, stream)
+    if tails:  # the tail form of each model coder, on the candidate's own terms only
+        extra = plan([(None, term) for term in main_terms.terms], corpus, list(tails.values()), lead=lead)
+        the_plan.jobs = list(dict.fromkeys(the_plan.jobs + extra.jobs))  # a tail coder may also have been asked for
+        the_plan.recipe.update(extra.recipe)
+        the_plan.bytes_to_compress += extra.bytes_to_compress
     return ScorePlan(corpus, example, coders, runs, run_specs, main, second, used, names, lead, columns, X, candidates,
-                     sampled, red_names, wanted, null_variants, boot_variants, main_terms, the_plan, seed, chunks,
-                     file_read)
+                     sampled, red_names, wanted, null_variants, boot_variants, main_terms, the_plan, seed, tails,
+                     chunks, file_read)

@@ -18,7 +18,7 @@ from . import intervals
 from .coders import get_coder
 from .latents import Latent
 from .report import fmt_rate
-from .score_plan import ScorePlan, _estimates
+from .score_plan import ScorePlan, _estimates, _regret
 from .score_run import Measured
 
 __all__ = ["assemble", "dry_run_report"]
@@ -29,6 +29,7 @@ def assemble(sp: ScorePlan, measured: Measured) -> dict:
     corpus, coders, runs, main, second, names, X = sp.corpus, sp.coders, sp.runs, sp.main, sp.second, sp.names, sp.X
     candidates, sampled, red_names, main_terms = sp.candidates, sp.sampled, sp.red_names, sp.main_terms
     null_variants, boot_variants, seed, example = sp.null_variants, sp.boot_variants, sp.seed, sp.example
+    tails = sp.tails
     values, totals, n, streamed = measured.values, measured.totals, measured.n, measured.streamed
     columns, scored, cost = measured.columns, measured.scored, measured.cost
     assert values is not None  # a dry run is reported by dry_run_report
@@ -67,6 +68,8 @@ def assemble(sp: ScorePlan, measured: Measured) -> dict:
         best_copy = min(base["copy"], key=lambda s: s["weak_error"])
         result["baselines"] = {"empty": base["empty"][0], "copy": {**best_copy, "tried": len(base["copy"])},
                                "all": base["all"][0]}
+        if spec in tails:
+            result["regret"] = _regret(est, _estimates(table(tails[spec]), X, main.atoms, sampled), red_names)
         if null_variants:
             draws = [cond.mediation_error(table(runs[spec], v), X, main.atoms) for v in null_variants]
             result["null"] = {"replicates": len(draws), "mean": float(np.mean(draws)),

@@ -163,3 +163,54 @@ def test_model_specs_name_what_is_valid():
 
     with pytest.raises(NatlatError, match="model:kt' or 'model:nb', each optionally ending ':tail'"):
         get_coder("model:ctw")
+
+
+def test_regret_is_the_estimate_minus_the_tail_estimate():
+    """`score(regret=True)`: beside each estimate of a model coder, estimate − the same coder's :tail estimate, and the
+    tail estimates themselves, equal to a separate run of the tail coder; coders without a tail form get none."""
+    src = get_source("fine_cause")
+    table = as_table(src, 1500, 1)
+    # model:tail asked for as well: its jobs are planned once, and it has no tail form of its own
+    both = score(table, "L", coders=["model", "zstd:3", "model:tail"], features=src.names, null=0, jobs=1,
+                 regret=True)["results"]
+    tail = score(table, "L", coders=["model:tail"], features=src.names, null=0, jobs=1)["results"][0]
+    model, zstd, asked = both
+    assert "regret" not in zstd and "regret" not in asked
+    assert asked["mediation_error"] == pytest.approx(tail["mediation_error"])
+    regret = model["regret"]
+    for key in ("mediation_error", "latent_given_features", "kolmogorov_mediation"):
+        assert regret["tail"][key] == pytest.approx(tail[key])
+        assert regret[key] == pytest.approx(model[key] - tail[key])
+    for variant, values in model["redundancy_errors"].items():
+        for feature, bits in values.items():
+            assert regret["redundancy_errors"][variant][feature] == pytest.approx(
+                bits - tail["redundancy_errors"][variant][feature])
+
+
+def test_regret_in_the_cli_table_and_refused_with_stream(tmp_path):
+    from click.testing import CliRunner
+
+    from natlat_compress.cli import cli
+
+    path = tmp_path / "t.csv"
+    src = get_source("xor_3")
+    columns = sample(src, 400, 0)
+    path.write_text("L," + ",".join(src.names) + "\n" + "\n".join(
+        ",".join(str(columns[c][i]) for c in ["L", *src.names]) for i in range(400)) + "\n")
+    result = CliRunner().invoke(cli, ["score", str(path), "--latent", "L", "--null", "0", "--regret", "-s"])
+    assert result.exit_code == 0, result.output
+    assert "sample-size regret (estimate − tail estimate), bits: mediation" in result.output
+    refused = CliRunner().invoke(cli, ["score", str(path), "--latent", "L", "--regret", "--stream", "1MB", "-s"])
+    assert refused.exit_code != 0 and "drop --stream or --regret" in refused.output
+
+
+def test_links_shared_between_chains_are_computed_once():
+    """C(X_-j | X_j) repeats C(X)'s links for targets after j: the cached link equals a fresh computation."""
+    src = get_source("noisy_copies")
+    table = as_table(src, 3000, 0).symbols()
+    names = src.names
+    coder = get_coder("model")
+    fresh = coder.symbol_bits(table.__class__(table.columns), names[2:], [names[0], names[1]])
+    coder.symbol_bits(table, names, [])  # fills the cache with C(X)'s links
+    assert coder.symbol_bits(table, names[2:], [names[0], names[1]]) == fresh
+    assert any(key[0] == "link" for key in table.cache)

@@ -22,9 +22,11 @@ Members (each is also a coder of its own):
   given each single given column, KT given each pair of them, and (for one-column targets) naive Bayes over all of
   them when there are two or more, and naive Bayes with one pair of them merged when there are three or more. For
   several columns with nothing given: the chain of those link mixtures, and latent-class models with H = 2, 4, 8, 16,
-  on the columns and on the columns with one pair merged. Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the
-  members it evaluates (all singles, the pair of the two best singles, naive Bayes, the most dependent pair merged,
-  the latent-class models): members left out only add probability, so Kraft's inequality holds, and the length is at
+  on the columns and on the columns with one pair merged, each with ½ and with Perks' 1/K smoothing of its emission
+  tables (issue #14: ½ spreads mass over the symbols of a wide alphabet that a class never emits; the 1/K form is
+  evaluated for the best fit only, on all rows when it leads on the first eighth). Its code length is ``−log2 Σ_m 2^(−C_m) / M`` over the members it evaluates (all
+  singles, the pair of the two best singles, naive Bayes, the most dependent pair merged, the latent-class models):
+  members left out only add probability, so Kraft's inequality holds, and the length is at
   most the best member's plus ``log2 M`` — the finite-class version of the Solomonoff mixture.
 * **Universality** (issue #14). With two or more given columns a link's prior is ½ on the members above and ½ on
   context-tree weighting over the given columns (:mod:`.ctw`; Willems, Shtarkov & Tjalkens 1995), split most
@@ -69,6 +71,7 @@ PAIR_SELECTION_ROWS = 5000  # the leading rows on which the most dependent pair 
 NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (16 MB): memory linear in rows and classes
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
+NB_HEAD_CACHE_CELLS = 1 << 23  # naive-Bayes factor cells kept for the gate's rows (64 MB)
 
 
 class SymbolColumns:
@@ -189,8 +192,11 @@ def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
     """The naive-Bayes sequential code length of ``target`` given the columns ``given``, in bits."""
-    parts = _NaiveBayesParts(target, k)
-    return sum(_nb_from_scores(parts.scores(given, lo, hi), target[lo:hi]) for lo, hi in parts.chunks)
+    return _nb_total(_NaiveBayesParts(target, k), given)
+
+
+def _nb_total(parts: _NaiveBayesParts, given: Sequence[tuple[np.ndarray, int]]) -> float:
+    return sum(_nb_from_scores(parts.scores(given, lo, hi), parts.target[lo:hi]) for lo, hi in parts.chunks)
 
 
 def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int], classes: np.ndarray,
@@ -232,10 +238,12 @@ def merge_pair(columns: Sequence[tuple[np.ndarray, int]], pair: tuple[int, int])
     return [(ci * kj + cj, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
 
 
-def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.random.Generator):
+def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.random.Generator,
+            perks: bool = False):
     """EM for a latent-class model on the first ``rows`` rows, from responsibilities ``resp`` of the rows before (new
-    rows start from seeded Dirichlet draws). Returns (log π, [log θ per column], responsibilities): the last an array
-    when small, else :class:`_Responsibilities`, made again block by block when they are read.
+    rows start from seeded Dirichlet draws), emission tables smoothed by ½ or with ``perks`` by ``1/K``. Returns
+    (log π, [log θ per column], responsibilities): the last an array when small, else :class:`_Responsibilities`,
+    made again block by block when they are read.
 
     Memory does not grow with the rows (issue #16: ``--stream`` with ``model``): every pass goes over blocks of
     ``LC_BLOCK_ROWS`` rows, and every sum is taken in row order, each block's added to the running total as one
@@ -260,7 +268,9 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
         if per_class is None:  # no rows (an empty training table): no counts
             per_class, counts = np.zeros(classes), [np.zeros((classes, k)) for _, k in columns]
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
-        log_theta = [np.log(count.T + 0.5) - np.log(per_class + k / 2) for count, (_, k) in zip(counts, columns)]
+        alphas = [1 / k if perks else 0.5 for _, k in columns]
+        log_theta = [np.log(count.T + alpha) - np.log(per_class + k * alpha)
+                     for count, (_, k), alpha in zip(counts, columns, alphas)]
         return log_prior, log_theta
 
     def first_blocks():  # the rows before, then Dirichlet draws for the new rows (drawn in row order)
@@ -323,16 +333,17 @@ def _lc_row_bits(scores: np.ndarray) -> np.ndarray:
     return -(top + np.log(np.exp(scores - top[:, None]).sum(axis=1))) / LN2
 
 
-def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -> float:
+def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int, perks: bool = False) -> float:
     """The prequential latent-class code length of the rows of ``columns``, in bits.
 
     Block [s, 1.25 s) is coded with ``P(x) = Σ_h π_h ∏_i θ_hi(x_i)`` whose parameters come from EM on rows [0, s) (warm
     started, Dirichlet ½ smoothing, a fixed seed for the first responsibilities): every row is coded from earlier rows
-    only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column.
+    only, so a decoder can repeat the fits. The first 64 rows are coded by KT, column by column. With ``perks`` the
+    emission tables are smoothed by ``1/K`` (Perks' prior) instead of ½, in EM and in the code.
     """
     start = min(LC_FIRST_BLOCK, len(columns[0][0]))
     bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
-    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes):
+    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes, perks):
         # Scores in blocks of rows (memory), the rows' bits summed at once (the same sum as without blocks).
         per_row = [_lc_row_bits(_lc_scores(columns, lo, min(lo + LC_BLOCK_ROWS, stop), log_prior, log_theta))
                    for lo in range(start, stop, LC_BLOCK_ROWS)]
@@ -340,7 +351,7 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int) -
     return bits
 
 
-def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int):
+def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int, perks: bool = False):
     """The prequential latent-class code's fits, block by block: ``(start, stop, log π, [log θ per column])`` for rows
     [start, stop) = [s, 1.25 s) fitted by EM on rows [0, s), the first block after the 64 rows coded by KT (what
     :func:`latent_class_bits` sums and :mod:`.predictive` spells out row by row)."""
@@ -351,7 +362,7 @@ def latent_class_fits(columns: Sequence[tuple[np.ndarray, int]], classes: int):
     while start < n:
         stop = min(max(start + 1, math.ceil(start * LC_BLOCK_GROWTH)), n)
         log_prior, log_theta, resp = _lc_fit(columns, start, classes, resp,
-                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng)
+                                             LC_EM_ITERATIONS if not len(resp) else LC_WARM_ITERATIONS, rng, perks)
         yield start, stop, log_prior, log_theta
         start = stop
 
@@ -387,6 +398,27 @@ def _mixture(member_bits: Sequence[float] | np.ndarray, class_size: int) -> floa
     bits = np.asarray(member_bits, dtype=float)
     best = bits.min()
     return float(best - np.log2(np.exp2(best - bits).sum()) + math.log2(class_size))
+
+
+def _head_table(table: SymbolColumns) -> SymbolColumns:
+    """The leading ``CTW_GATE_ROWS`` rows of ``table``, made once: the gate's code lengths on them are cached there."""
+    key = ("head", CTW_GATE_ROWS)
+    if key not in table.cache:
+        table.cache[key] = SymbolColumns({c: (codes[:CTW_GATE_ROWS], k) for c, (codes, k) in table.columns.items()})
+    return table.cache[key]
+
+
+def _nb_head_bits(head: SymbolColumns, target: str, given: Sequence[str]) -> float:
+    """Naive Bayes of ``target`` given ``given`` on the gate's rows. Its factor tables (blocks × column alphabet ×
+    classes) are kept per target, so the many links of one target with overlapping given sets only add them up; when
+    the kept tables pass ``NB_HEAD_CACHE_CELLS`` cells they are all dropped (memory stays bounded, an id column too)."""
+    kept = head.cache.setdefault("nb parts", {})
+    if target not in kept:
+        cells = sum(len(table.ravel()) for parts in kept.values() for _, table in parts._tables.values())
+        if cells > NB_HEAD_CACHE_CELLS:
+            kept.clear()
+        kept[target] = _NaiveBayesParts(*head[target])
+    return _nb_total(kept[target], [head[g] for g in given])
 
 
 class ModelCoder(Coder):
@@ -452,8 +484,17 @@ class ModelCoder(Coder):
         if key not in table.cache:
             chain = sum(self._link(table, t, target[:i]) for i, t in enumerate(target))
             column_sets, class_size = latent_class_column_sets([table[t] for t in target])
-            classes = [latent_class_bits(columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
-            table.cache[key] = _mixture([chain, *classes], class_size)
+            fits = [(latent_class_bits(columns, h), columns, h) for columns in column_sets for h in LATENT_CLASS_SIZES]
+            # Every latent-class member also with Perks' 1/K smoothing (the class doubles; the chain stays one member):
+            # ½ spreads mass over every symbol of a wide alphabet that a class never emits. Evaluated for the best
+            # member's columns and classes only, and on all rows only if it beats ½ on the leading eighth of them (a
+            # prequential code's prefix costs a prefix of the work); members left out only add probability.
+            _, columns, h = min(fits, key=lambda fit: fit[0])
+            head = table.n // 8
+            lead = [(codes[:head], k) for codes, k in columns]
+            if head < LC_FIRST_BLOCK or latent_class_bits(lead, h, perks=True) < latent_class_bits(lead, h):
+                fits.append((latent_class_bits(columns, h, perks=True), columns, h))
+            table.cache[key] = _mixture([chain, *(bits for bits, _, _ in fits)], 2 * class_size - 1)
         return table.cache[key]
 
     def _link(self, table: SymbolColumns, target: str, given: list[str]) -> float:
@@ -466,7 +507,12 @@ class ModelCoder(Coder):
             return self._kt(table, target, tuple(given))
         if self.member == "nb":
             return nb_bits(codes, k, [table[g] for g in given])
-        return self._mix(table, target, given)
+        # A link is a function of its target and the set of its given columns: the chains of one table repeat links
+        # (in C(X_-j | X_j), target i > j is given X_<i, as in C(X)), so each is computed once.
+        key = ("link", target, frozenset(given))
+        if key not in table.cache:
+            table.cache[key] = self._mix(table, target, given)
+        return table.cache[key]
 
     def _kt(self, table: SymbolColumns, target: str, given: tuple[str, ...]) -> float:
         key = ("kt", target, frozenset(given))
@@ -503,19 +549,15 @@ class ModelCoder(Coder):
         order = tuple(g for _, g in singles)
         depth = ctw_depth(table.n, [table[g][1] for g in given])
         cost = ctw_class_bits(m, depth)
-        head = min(table.n, CTW_GATE_ROWS)
-        if head < table.n:
-            codes, k = table[target]
-            head_compact = [kt_bits(codes[:head], k), *extra_head]
+        if table.n > CTW_GATE_ROWS:
+            head = _head_table(table)
+            head_compact = [self._kt(head, target, ()), *extra_head]
             # A chain's link has no naive-Bayes member, but the tree must beat it too: where naive Bayes describes the
             # link, latent-class members usually describe the whole chain, and the tree's full pass would be wasted.
             if not extra_head:
-                head_compact.append(nb_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in given)]))
-            for names in [order[:1], pair]:
-                context, size = _context([(c[:head], kc) for c, kc in (table[g] for g in names)], head)
-                head_compact.append(kt_bits(codes[:head], k, context, size))
-            head_tree = ctw_bits(codes[:head], k, [(c[:head], kc) for c, kc in (table[g] for g in order[:depth])])
-            if head_tree + cost >= _mixture(head_compact, class_size):
+                head_compact.append(_nb_head_bits(head, target, given))
+            head_compact += [self._kt(head, target, names) for names in (order[:1], pair)]
+            if self._ctw(head, target, order[:depth]) + cost >= _mixture(head_compact, class_size):
                 return _mixture([compact], 2)
         universal = self._ctw(table, target, order[:depth]) + cost
         return _mixture([compact, universal], 2)

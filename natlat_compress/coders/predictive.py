@@ -91,7 +91,7 @@ def nb_predictive(target: np.ndarray, k: int, given: Sequence[Column]) -> np.nda
     return _softmax(_NaiveBayesParts(target, k).scores(list(given), 0, len(target)))
 
 
-def latent_class_predictive(columns: Sequence[Column], classes: int) -> np.ndarray:
+def latent_class_predictive(columns: Sequence[Column], classes: int, perks: bool = False) -> np.ndarray:
     """The prequential latent-class code per row over the joint alphabet; the sequential form of
     :func:`~natlat_compress.coders.models.latent_class_bits` (same blocks, same EM fits, same seed).
 
@@ -101,7 +101,7 @@ def latent_class_predictive(columns: Sequence[Column], classes: int) -> np.ndarr
     out = np.ones((n, 1))
     for codes, k in columns:  # an outer product per column keeps the first column most significant
         out = (out[:, :, None] * kt_predictive(codes, k)[:, None, :]).reshape(n, -1)
-    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes):
+    for start, stop, log_prior, log_theta in latent_class_fits(columns, classes, perks):
         joint = np.exp(log_prior)[None, :]  # (joint values so far, classes)
         for table in log_theta:
             joint = (joint[:, None, :] * np.exp(table)[None, :, :]).reshape(-1, classes)
@@ -224,16 +224,17 @@ def link_class_predictives(table, target: str, given: Sequence[str], naive_bayes
 
 def joint_class_predictives(columns: Sequence[Column]) -> list[np.ndarray]:
     """The latent-class members of a ``model`` joint term's class, over the joint alphabet: H = 2, 4, 8, 16 on the
-    columns and on the columns with each pair merged (merging keeps the joint alphabet's order)."""
+    columns and on the columns with each pair merged (merging keeps the joint alphabet's order), each with ½ and with
+    Perks' 1/K smoothing of its emission tables."""
     n_rows, n = len(columns[0][0]), len(columns)
     sizes = [k for _, k in columns]
-    members = [latent_class_predictive(columns, h) for h in LATENT_CLASS_SIZES]
+    members = [latent_class_predictive(columns, h, perks) for perks in (False, True) for h in LATENT_CLASS_SIZES]
     for i in range(n) if n >= 3 else ():
         for j in range(i + 1, n):
             # merge_pair puts the pair in the first one's place: its joint symbols list the columns in this order
             order = [c for m in range(n) if m != j for c in ((i, j) if m == i else (m,))]
-            for h in LATENT_CLASS_SIZES:
-                merged = latent_class_predictive(merge_pair(columns, (i, j)), h)
+            for h, perks in itertools.product(LATENT_CLASS_SIZES, (False, True)):
+                merged = latent_class_predictive(merge_pair(columns, (i, j)), h, perks)
                 members.append(merged.reshape(n_rows, *[sizes[c] for c in order])
                                .transpose(0, *[1 + order.index(c) for c in range(n)]).reshape(n_rows, -1))
     return members
