@@ -138,9 +138,9 @@ def test_streamed_report_says_model_coders_are_exact():
     assert "Approximation" not in result.output
 
 
-def whole_array_lc_fit(columns, rows, classes, resp, iterations, rng):
+def whole_array_lc_fit(columns, rows, classes, resp, iterations, rng, perks=False):
     """The latent-class EM as it was written before it went over blocks of rows: every pass on rows × classes at
-    once (the reference the blocked one must equal to the bit)."""
+    once (the reference the blocked one must equal to the bit), emissions smoothed by ½ or, with ``perks``, 1/K."""
     import math
 
     from natlat_compress.coders.models import _lc_scores
@@ -149,8 +149,9 @@ def whole_array_lc_fit(columns, rows, classes, resp, iterations, rng):
         per_class = r.sum(axis=0)
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
         by_class = np.ascontiguousarray(r.T)
-        log_theta = [np.log(np.stack([np.bincount(codes[:rows], weights=w, minlength=k) for w in by_class], 1) + 0.5)
-                     - np.log(per_class + k / 2) for codes, k in columns]
+        alphas = [1 / k if perks else 0.5 for _, k in columns]
+        log_theta = [np.log(np.stack([np.bincount(codes[:rows], weights=w, minlength=k) for w in by_class], 1) + alpha)
+                     - np.log(per_class + k * alpha) for (codes, k), alpha in zip(columns, alphas)]
         return log_prior, log_theta
 
     r = np.vstack([resp[:len(resp)], rng.dirichlet(np.ones(classes), size=rows - len(resp))])
@@ -173,10 +174,11 @@ def test_latent_classes_in_blocks_of_rows_give_the_whole_arrays_bits(block_rows,
     columns = [*columns[:3], (columns[3][0].astype(np.uint16), columns[3][1])]  # a compact code type too
     monkeypatch.setattr(models, "LC_BLOCK_ROWS", block_rows)
     monkeypatch.setattr(models, "LC_HELD_CELLS", held_cells)
-    blocked = [models.latent_class_bits(columns, h) for h in models.LATENT_CLASS_SIZES]
+    forms = [(h, perks) for h in models.LATENT_CLASS_SIZES for perks in (False, True)]
+    blocked = [models.latent_class_bits(columns, h, perks) for h, perks in forms]
     sets = models.latent_class_column_sets(columns)
     monkeypatch.setattr(models, "_lc_fit", whole_array_lc_fit)
-    assert blocked == [models.latent_class_bits(columns, h) for h in models.LATENT_CLASS_SIZES]
+    assert blocked == [models.latent_class_bits(columns, h, perks) for h, perks in forms]
     assert models.latent_class_column_sets(columns)[1] == sets[1]
     assert all(np.array_equal(a[0], b[0]) for s, t in zip(models.latent_class_column_sets(columns)[0], sets[0])
                for a, b in zip(s, t))
