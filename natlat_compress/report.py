@@ -250,8 +250,9 @@ def score_text(report: dict, markdown: bool = False) -> str:
                                                                            boot["redundancy_errors"][v][f] if boot
                                                                            else None)
                                          for v in VARIANT_LABELS}}
-                       for f in corpus["features"]]
-        block.append(f"redundancy of Λ per feature, every variant{' with its interval' if boot else ''}:")
+                       for f in result["redundancy_errors"]["weak"]]  # with --sample-features, the sampled ones
+        sampled = " (the sampled features)" if "sampled_features" in result else ""
+        block.append(f"redundancy of Λ per feature{sampled}, every variant{' with its interval' if boot else ''}:")
         block.append(render_rows(per_feature, fmt))
         if "null" in result:
             null = result["null"]

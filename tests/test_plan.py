@@ -76,6 +76,15 @@ def test_sampled_features_give_the_same_numbers_for_the_features_they_sample():
     assert sampled["mediation_error"] == full["mediation_error"]  # mediation is never sampled
     assert sampled["worst_redundancy"]["weak"]["bits"] == max(
         full["redundancy_errors"]["weak"][f] for f in names)
+    # Every format renders the sampled report (the table's per-feature block lists the sampled features only).
+    from natlat_compress.report import score_text
+
+    text = score_text(report)
+    assert "(the sampled features)" in text
+    listed = {line.split()[0] for line in text.split("every variant:")[1].splitlines()[2:2 + len(names)]}
+    assert listed == set(names)
+    assert "(the sampled features)" in score_text(report, markdown=True)
+    assert len(report.rows()) > 0  # the tidy CSV's rows
 
 
 def test_sampling_as_many_features_as_there_are_is_no_sampling():
