@@ -48,7 +48,8 @@ def run_block(code: str) -> tuple[float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", action="append", help="a block's place, e.g. README.md:54")
+    parser.add_argument("--only", action="append",
+                        help="a block's place, e.g. README.md:54: time it alone, print, leave RESULTS.md as it is")
     args = parser.parse_args()
     rows = []
     for where, code, reason in BLOCKS:
@@ -60,6 +61,8 @@ def main() -> None:
         seconds, peak, status = run_block(code)
         rows.append((where, "slow in make test" if reason else "run by make test", seconds, peak, status, code))
         print(f"{where}: {seconds:.1f} s, exit {status}", file=sys.stderr)
+    if args.only:  # a partial run would replace the whole section with a few rows
+        return
     timed = [r for r in rows if r[2] is not None]
     over = [r for r in timed if r[2] > TARGET_SECONDS]
     lines = ["## README examples: how long each takes", "",
