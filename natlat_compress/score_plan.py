@@ -117,11 +117,6 @@ def _estimates(C, X, L, sampled: Sequence[int] | None = None) -> dict:
     }
 
 
-REGRET_METHOD = ("estimate − the same coder's :tail estimate, n·(C(all rows) − C(first ⌊n/2⌋ rows))/⌈n/2⌉ per term: "
-                 "the learning code's regret, about (k/2)·log2 n bits for k parameters, less its (k/2)·log2 2 on the "
-                 "second half (THEORY.md §3)")
-
-
 def _regret_specs(runs: dict[str, str], regret: bool, stream) -> dict[str, str]:
     """For ``regret``: each model coder's spec → its ``:tail`` spec (coders that have no tail form have no entry)."""
     if not regret:
@@ -130,16 +125,6 @@ def _regret_specs(runs: dict[str, str], regret: bool, stream) -> dict[str, str]:
         raise NatlatError("--regret codes the first half of the rows again, which a streamed table does not keep; "
                           "drop --stream or --regret")
     return {spec: f"{run}:tail" for spec, run in runs.items() if getattr(get_coder(run), "tail", True) is False}
-
-
-def _regret(est: dict, tail: dict, names: Sequence[str]) -> dict:
-    """The sample-size regret in each estimate, ``estimate − tail estimate`` (bits), and the tail estimates beside."""
-    keys = ("mediation_error", "latent_given_features", "kolmogorov_mediation")
-    tail_redundancy = {v: dict(zip(names, map(float, values))) for v, values in tail["redundancy"].items()}
-    return {"method": REGRET_METHOD, **{k: est[k] - tail[k] for k in keys},
-            "redundancy_errors": {v: {f: float(bits) - tail_redundancy[v][f] for f, bits in zip(names, values)}
-                                  for v, values in est["redundancy"].items()},
-            "tail": {**{k: tail[k] for k in keys}, "redundancy_errors": tail_redundancy}}
 
 
 def _resolve_latent(corpus, latent, atom: str) -> tuple[Any, Latent]:

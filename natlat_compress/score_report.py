@@ -18,10 +18,25 @@ from . import intervals
 from .coders import get_coder
 from .latents import Latent
 from .report import fmt_rate
-from .score_plan import ScorePlan, _estimates, _regret
+from .score_plan import ScorePlan, _estimates
 from .score_run import Measured
 
 __all__ = ["assemble", "dry_run_report"]
+
+
+REGRET_METHOD = ("estimate − the same coder's :tail estimate, n·(C(all rows) − C(first ⌊n/2⌋ rows))/⌈n/2⌉ per term: "
+                 "the learning code's regret, about (k/2)·log2 n bits for k parameters, less its (k/2)·log2 2 on the "
+                 "second half (THEORY.md §3)")
+
+
+def _regret(est: dict, tail: dict, names: Sequence[str]) -> dict:
+    """The sample-size regret in each estimate, ``estimate − tail estimate`` (bits), and the tail estimates beside."""
+    keys = ("mediation_error", "latent_given_features", "kolmogorov_mediation")
+    tail_redundancy = {v: dict(zip(names, map(float, values))) for v, values in tail["redundancy"].items()}
+    return {"method": REGRET_METHOD, **{k: est[k] - tail[k] for k in keys},
+            "redundancy_errors": {v: {f: float(bits) - tail_redundancy[v][f] for f, bits in zip(names, values)}
+                                  for v, values in est["redundancy"].items()},
+            "tail": {**{k: tail[k] for k in keys}, "redundancy_errors": tail_redundancy}}
 
 
 def assemble(sp: ScorePlan, measured: Measured) -> dict:
