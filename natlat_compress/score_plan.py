@@ -70,6 +70,9 @@ def as_corpus(corpus: Any, *, split: str | None = None, field: str | None = None
         return TextCorpus({k: v for k, v in objects.items() if v}, "list")
     raise CorpusError(f"cannot read a corpus from a {type(corpus).__name__}")
 
+_as_text = np.frompyfunc(str, 1, 1)  # str() of every cell of an object array
+
+
 def _frame_table(frame) -> TableCorpus:
     """A pandas DataFrame as a table, its dtypes respected: float columns numeric, ``category``, string, object and
     boolean columns categorical, integer columns as their values say (small-integer codes categorical, others
@@ -80,7 +83,13 @@ def _frame_table(frame) -> TableCorpus:
     for name in frame.columns:
         column = frame[name]
         missing = column.isna().to_numpy()
-        text = np.array([str(v) for v in column.astype(object).to_numpy()], dtype=object)
+        if types.is_float_dtype(column.dtype):
+            # numpy writes each float in the shortest digits of its own width (float32 0.1 as "0.1", not the
+            # "0.10000000149011612" of a Python float), and the written decimals set the column's precision
+            values = column.to_numpy(dtype=getattr(column.dtype, "numpy_dtype", column.dtype), na_value=np.nan)
+            text = values.astype(str).astype(object)
+        else:
+            text = _as_text(column.astype(object).to_numpy())
         text[missing] = ""
         cells[str(name)] = text
         if types.is_float_dtype(column.dtype):

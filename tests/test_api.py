@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import click
+import numpy as np
 import pytest
 
 import natlat_compress as nc
@@ -171,3 +172,19 @@ def test_a_pyarrow_table_keeps_its_types_as_the_pandas_nullable_ones_do():
     assert kinds == {"L": ("categorical", None), "reading": ("numeric", n // 4), "code": ("categorical", None),
                      "batch": ("categorical", None), "flag": ("categorical", None)}
     assert from_arrow["corpus"] == from_frame["corpus"] and from_arrow["results"] == from_frame["results"]
+
+
+def test_a_float32_column_keeps_the_decimals_it_was_written_with():
+    """0.1 stored as float32 is 0.100000001490116… as a Python float: read through Python's str it would be coded at
+    δ = 1e-17. numpy writes it in float32's own shortest digits, so the precision is that of a CSV with the same
+    values, and so is every code length."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    reading = np.round(labels + rng.normal(0, 0.5, 300), 1)
+    wide = pd.DataFrame({"L": labels.astype(str), "x": reading, "y": np.round(reading * 2, 1)})
+    narrow = wide.astype({"x": np.float32, "y": np.float32})
+    from_wide, from_narrow = (nc.score(frame, "L", null=0, jobs=1) for frame in (wide, narrow))
+    precision = {c["name"]: c.get("precision") for c in from_narrow["corpus"]["columns"]}
+    assert precision == {"L": None, "x": 0.1, "y": 0.1}
+    assert from_narrow["results"] == from_wide["results"]
