@@ -18,12 +18,11 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import warnings
 from pathlib import Path
 from typing import Iterable
 
 from .coders import get_coder
-from .errors import NatlatError
+from .errors import NatlatError, warn_user
 
 __all__ = ["TermCache", "CacheWarning"]
 
@@ -100,7 +99,7 @@ class TermCache:
 
     @staticmethod
     def _warn(message: str) -> None:
-        warnings.warn(message, CacheWarning, stacklevel=3)
+        warn_user(message, CacheWarning)
 
     def _atom(self, corpus, atom: str) -> str:
         key = (id(corpus), atom)

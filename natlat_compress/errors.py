@@ -6,7 +6,13 @@ and a non-zero exit. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
-__all__ = ["NatlatError", "SpecError", "MissingExtraError", "CorpusError", "ReachWarning"]
+import inspect
+import os
+import warnings
+
+__all__ = ["NatlatError", "SpecError", "MissingExtraError", "CorpusError", "ReachWarning", "warn_user"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class NatlatError(Exception):
@@ -27,3 +33,13 @@ class CorpusError(NatlatError, ValueError):
 
 class ReachWarning(UserWarning):
     """A code length asked of a coder beyond its window or block: the estimate degrades."""
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the first caller outside natlat_compress, wherever inside it the warning is raised: the line a user
+    sees is theirs (pandas' ``find_stack_level``; Python 3.12's ``skip_file_prefixes`` does the same)."""
+    level, frame = 1, inspect.currentframe()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
+    del frame  # a frame kept in a local is a reference cycle
+    warnings.warn(message, category, stacklevel=level)

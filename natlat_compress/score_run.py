@@ -8,7 +8,6 @@ Before: :mod:`.score_plan`; next: :mod:`.score_report`.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -17,6 +16,7 @@ from . import cost as costs
 from .cache import TermCache
 from .coders import get_coder
 from .engine import connect, default_jobs, evaluate, lookup, plan
+from .errors import warn_user
 from .score_plan import ScorePlan, _check_budget
 from .stream import approximation_note, plan_totals, read_streamed
 
@@ -67,7 +67,7 @@ def run_plan(sp: ScorePlan, *, jobs: int | None, progress: Callable[[int, int], 
         fallbacks = [f"{spec} reads symbol tables; on this text corpus it falls back to {run}, the best byte-level "
                      f"model available" for spec, run in runs.items() if run != spec]
         for message in fallbacks:
-            warnings.warn(message, UserWarning, stacklevel=2)
+            warn_user(message)
         if stream is None:
             values = evaluate(the_plan, corpus, jobs=jobs, progress=progress, client=client, cache=term_cache,
                               known=known)
@@ -108,7 +108,7 @@ def _numeric_warnings(columns: list[dict] | None, coders: Sequence[str]) -> list
             shown = ", ".join(numeric[:5]) + (f" and {len(numeric) - 5} more" if len(numeric) > 5 else "")
             message = (f"{spec} codes the numeric columns {shown} as text: byte coders are poor stand-ins for real "
                        f"values; use --coder model")
-            warnings.warn(message, UserWarning, stacklevel=3)
+            warn_user(message)
             out.append(message)
     return out
 

@@ -130,6 +130,7 @@ def test_reach_warning_names_coder_and_sizes_once():
     reach = [w for w in caught if issubclass(w.category, ReachWarning)]
     assert len(reach) == 1
     assert "zlib:9" in str(reach[0].message) and "100,000" in str(reach[0].message)
+    assert reach[0].filename == __file__  # the caller's line, however deep in the coder it was raised
 
 
 @pytest.mark.parametrize("spec, words", [

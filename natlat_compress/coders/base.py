@@ -11,14 +11,13 @@ Conditioning, best first (THEORY.md §3): *primed* (the given string loaded as d
 
 from __future__ import annotations
 
-import warnings
 from abc import ABC, abstractmethod
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
 
 import numpy as np
 
-from ..errors import ReachWarning
+from ..errors import ReachWarning, warn_user
 
 if TYPE_CHECKING:
     from .models import SymbolColumns
@@ -172,7 +171,7 @@ class Coder(ABC):
     def warn_reach(self, message: str) -> None:
         """Warn once per coder: later calls beyond reach stay quiet."""
         self._warned_reach = True
-        warnings.warn(message, ReachWarning, stacklevel=4)
+        warn_user(message, ReachWarning)
 
     # -- description -----------------------------------------------------------------------------------------------
     def describe(self) -> dict:
