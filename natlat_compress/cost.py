@@ -213,7 +213,7 @@ def _unit_cells(corpus, unit_jobs) -> tuple[int, bool]:
 
 def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
     """The cost of running the jobs ``todo`` of ``the_plan`` on ``workers`` processes (see the module docstring)."""
-    from .engine import _job_bytes, _units
+    from .engine import _units
 
     units = _units(todo)
     seconds, memory, n_bytes, n_cells = [], [], 0, 0
@@ -236,7 +236,7 @@ def estimate(the_plan, corpus, todo: list, workers: int) -> Estimate:
             # (a few arrays of rows x 16 classes, in blocks of rows)
             memory.append(cells * 48 + (min(corpus.n_items, LC_BLOCK_ROWS) * 16 * 8 * 3 if joint else 0))
         else:
-            size = int(sum(_job_bytes(corpus, job) for job in unit_jobs) * share)
+            size = int(sum(map(the_plan.job_bytes.__getitem__, unit_jobs)) * share)
             n_bytes += size
             rate, per_call = rates[spec]
             seconds.append(size / rate + per_call)

@@ -126,6 +126,7 @@ class Plan:
     jobs: list[tuple[str, Variant | None, Job]]  # (coder spec, variant, job), deduplicated
     recipe: dict[tuple[str, Variant | None, Term], list[tuple[int, Job]]]
     bytes_to_compress: int
+    job_bytes: dict[Job, int]  # the bytes of each job, measured once: the run and the cost estimate ask again
     cached_jobs: int = 0  # set by evaluate: how many jobs a cache answered
 
 
@@ -153,8 +154,11 @@ def plan(terms: Iterable[tuple[Variant | None, Term]], corpus, coders: Sequence[
             recipe[(spec, variant, term)] = parts
             for _, job in parts:
                 jobs.setdefault((spec, variant, job), None)
-    total = sum(_job_bytes(corpus, job) for _, _, job in jobs)
-    return Plan(list(jobs), recipe, total)
+    job_bytes: dict[Job, int] = {}
+    for _, _, job in jobs:
+        if job not in job_bytes:  # the same job under every coder and variant
+            job_bytes[job] = _job_bytes(corpus, job)
+    return Plan(list(jobs), recipe, sum(job_bytes[job] for _, _, job in jobs), job_bytes)
 
 
 # -- workers ----------------------------------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ def evaluate(the_plan: Plan, corpus, jobs: int | None = None,
     todo = [item for item in the_plan.jobs if item not in results]
     the_plan.cached_jobs = len(the_plan.jobs) - len(todo)
     units = _units(todo)
-    sizes = [sum(_job_bytes(corpus, job) for job in unit[2]) for unit in units]
+    sizes = [sum(map(the_plan.job_bytes.__getitem__, unit[2])) for unit in units]
     total, done = sum(sizes), 0
 
     def record(unit, values, nbytes):
@@ -350,12 +354,13 @@ def _evaluate_on_dask(client, corpus, units: list, sizes: list[int], record: Cal
 def _batches(items: list, sizes: list[int], workers: int):
     """Group small units so that pool overhead stays small, while keeping ~8 batches per worker for balance."""
     target = max(sum(sizes) // max(8 * workers, 1), 1)
-    batch, batch_sizes = [], []
+    batch, batch_sizes, filled = [], [], 0  # a running total: summing the batch anew for each unit was quadratic
     for item, size in zip(items, sizes):
         batch.append(item)
         batch_sizes.append(size)
-        if sum(batch_sizes) >= target:
+        filled += size
+        if filled >= target:
             yield batch, batch_sizes
-            batch, batch_sizes = [], []
+            batch, batch_sizes, filled = [], [], 0
     if batch:
         yield batch, batch_sizes

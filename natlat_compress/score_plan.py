@@ -300,6 +300,7 @@ def make_plan(corpus, latent, *, coders, features, against, split, field, null, 
         the_plan.jobs = list(dict.fromkeys(the_plan.jobs + extra.jobs))  # a tail coder may also have been asked for
         the_plan.recipe.update(extra.recipe)
         the_plan.bytes_to_compress += extra.bytes_to_compress
+        the_plan.job_bytes |= extra.job_bytes
     return ScorePlan(corpus, example, coders, runs, run_specs, main, second, used, names, lead, columns, X, candidates,
                      sampled, red_names, wanted, null_variants, boot_variants, main_terms, the_plan, seed, tails,
                      chunks, file_read)
