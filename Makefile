@@ -47,7 +47,7 @@ benchmarks: install-test
 	$(BIN)/python benchmarks/compressors.py
 	$(BIN)/python benchmarks/fidelity.py
 	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/bootstrap_coverage.py
+	$(BIN)/python benchmarks/interval_coverage.py
 	$(BIN)/python benchmarks/text_coders.py
 	$(BIN)/python benchmarks/text_coders.py --build-lm /tmp/natlat-lm10m --lm /tmp/natlat-lm10m --lm-threads 1 --lm-only
 

@@ -272,11 +272,12 @@ def latent_options(command):
 @_coders_option()
 @click.option("--null", "null", default=10, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
               help="Tables: replicates of the permutation null for mediation.")
-@click.option("--bootstrap", default=0, show_default=True, type=click.IntRange(0, MAX_REPLICATES),
-              help="Tables: replicates for 95% intervals (each splits the rows into halves and quarters).")
+@click.option("--intervals", "--bootstrap", "intervals", default=0, show_default=True,
+              type=click.IntRange(0, MAX_REPLICATES), help="Tables: replicates for 95% intervals (each splits the rows "
+              "into halves and quarters; --bootstrap is its old name).")
 @click.option("--regret", is_flag=True, help="Model coders: beside each estimate, the part that is sample-size "
               "regret (the estimate minus the coder's :tail estimate).")
-@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the null and the bootstrap.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the null and the intervals.")
 @click.option("--scheduler", help="Run the work on a Dask cluster: tcp://HOST:PORT of its scheduler (the dask extra).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Keep code lengths in this folder; a rerun computes only what is new.")
@@ -297,7 +298,7 @@ def latent_options(command):
               "variant per feature, with the null band and intervals, to FILE (.png or .svg; the plot extra).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
-                  null, bootstrap, regret, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory,
+                  null, intervals, regret, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory,
                   sample_features, numeric, categorical, plot_path, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
@@ -319,7 +320,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
     try:
         report = api.score(corpus, list(latent), latent_file=latent_file, latent_text=latent_text, coder=coders or None,
                        features=_split_list(features), against=second, split=split, field=field, null=null,
-                       bootstrap=bootstrap, regret=regret, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
+                       intervals=intervals, regret=regret, seed=seed, jobs=jobs, progress=progress, on_plan=announce,
                        scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
                        max_memory=max_memory, sample_features=sample_features,
                        numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or (),

@@ -265,5 +265,5 @@ def suggestions(corpus, coders) -> str:
         options += ["--sample-features N", "fewer --features"]
     if any(get_coder(spec).reads == "bytes" for spec in coders):
         options.append("a faster coder (zstd:3)" if corpus.kind == "text" else "the model coder (--coder model)")
-    options += ["fewer --null/--bootstrap replicates"]
+    options += ["fewer --null/--intervals replicates"]
     return "; ".join(options)

@@ -2,7 +2,7 @@
 
 What an interval covers: ``n`` × the population value of the quantity, for the distribution the rows were drawn from
 (rows IID), at the nominal level. How often it does on sources whose every quantity is known is measured by
-``benchmarks/bootstrap_coverage.py`` (benchmarks/RESULTS.md, "Bootstrap coverage").
+``benchmarks/interval_coverage.py`` (benchmarks/RESULTS.md, "Interval coverage").
 
 Why not resample with replacement (the classical bootstrap): a resample repeats rows, every learning code codes a
 repeated row cheaply, so resamples are biased against the sample by an amount that is not the sample's bias against the
@@ -59,7 +59,7 @@ METHOD = ("subsampling without replacement: each replicate splits the rows into 
           "bias of a regret (k/2) log2 n + c from the estimates at the three sizes (centre: c = 0; the interval spans "
           "c = 0, k = 0 and both); spread from the blocks' variance scaled to n rows, Student t")
 COVERS = ("n_items x the population value of each quantity for the distribution the rows were drawn from (rows IID); "
-          "measured coverage of the truth for the model coder: benchmarks/RESULTS.md, 'Bootstrap coverage'")
+          "measured coverage of the truth for the model coder: benchmarks/RESULTS.md, 'Interval coverage'")
 
 
 def split_variants(seed: int, replicates: int) -> list[Variant]:
@@ -70,8 +70,8 @@ def split_variants(seed: int, replicates: int) -> list[Variant]:
 def check_rows(n_items: int) -> None:
     """Refuse intervals for a table too small to cut into quarters."""
     if n_items < MIN_ROWS:
-        raise CorpusError(f"--bootstrap splits the rows into quarters and needs at least {MIN_ROWS} rows; this table "
-                          f"has {n_items} (use --bootstrap 0)")
+        raise CorpusError(f"--intervals splits the rows into quarters and needs at least {MIN_ROWS} rows; this table "
+                          f"has {n_items} (use --intervals 0)")
 
 
 def student_t_quantile(p: float, dof: float) -> float:

@@ -73,7 +73,7 @@ def score_plot(report: dict, path: str | os.PathLike) -> None:
 
 def score_figure(report: dict, plt=None):
     """Per coder, one row of panels: the mediation error of the candidate and its baselines (with the permutation
-    null's band, mean ± 2 sd, and the candidate's bootstrap interval), then each redundancy variant per feature with
+    null's band, mean ± 2 sd, and the candidate's interval), then each redundancy variant per feature with
     its interval. Bits over the whole corpus, as the report gives them. Returns the matplotlib figure (drawn with
     ``plt``, default pyplot as the session has it: inline in a notebook)."""
     if plt is None:
@@ -89,7 +89,7 @@ def score_figure(report: dict, plt=None):
     fig, axes = plt.subplots(len(results), 5, figsize=(19, height * len(results)), squeeze=False, layout="constrained",
                              gridspec_kw={"width_ratios": [1.2, 1, 1, 1, 1]})
     for row, result in zip(axes, results):
-        boot = result.get("bootstrap", {})
+        boot = result.get("intervals", {})
         # Mediation: the candidate and its baselines.
         ax = row[0]
         latents = [name] + [b["latent"] for b in result["baselines"].values()]

@@ -120,13 +120,13 @@ def score_rows(report: dict) -> list[dict]:
     ``weak_error``, ``features_bits``), ``redundancy_<variant>`` per feature (candidate), ``worst_redundancy_<variant>``
     (every latent; ``feature`` names the worst), ``theorem1_estimate`` and per partition ``theorem1_bound`` and its
     three parts (``feature`` is the partition A | B), and ``verdict`` (its text in ``note``). ``low``/``high`` are the
-    bootstrap interval at ``level`` around ``centre``; ``null_*`` the permutation null of the mediation error.
+    95 % interval (``--intervals``) at ``level`` around ``centre``; ``null_*`` the permutation null of the mediation error.
     """
     n = report["corpus"]["n_items"]
     name = report["latent"]["name"]
     rows: list[dict] = []
     for result in report["results"]:
-        boot = result.get("bootstrap", {})
+        boot = result.get("intervals", {})
         level = boot.get("level")
         for key in TOTALS:
             extra = {}
@@ -186,8 +186,8 @@ def dry_run_text(report: dict) -> str:
     lines = [f"{corpus['source']}: {corpus['n_items']:,} {'rows' if corpus['kind'] == 'table' else 'objects'}, "
              f"{len(corpus['features'])} features, latent {report['latent']['name']}",
              plan_line(plan),
-             f"jobs: {plan['jobs']:,} in all; null replicates {plan['null_replicates']}, bootstrap replicates "
-             f"{plan['bootstrap_replicates']}"]
+             f"jobs: {plan['jobs']:,} in all; null replicates {plan['null_replicates']}, interval replicates "
+             f"{plan['interval_replicates']}"]
     if "sampled_features" in plan:
         lines.append(f"per-feature redundancies of {len(plan['sampled_features'])} sampled features")
     lines.append("dry run: nothing was computed")
@@ -245,7 +245,7 @@ def score_text(report: dict, markdown: bool = False) -> str:
         block.append(f"C(X) = {fmt_bits(result['features_bits'])} bits ({fmt_rate(result['per_item']['features_bits'])}/"
                      f"{unit});  C(Λ|X) = {fmt_bits(result['latent_given_features'])};  "
                      f"K-mediation C(Λ)+Σ C(X_i|Λ)-C(X) = {fmt_bits(result['kolmogorov_mediation'])}")
-        boot = result.get("bootstrap")
+        boot = result.get("intervals")
         per_feature = [{"feature": f, **{VARIANT_LABELS[v]: _with_interval(result["redundancy_errors"][v][f],
                                                                            boot["redundancy_errors"][v][f] if boot
                                                                            else None)

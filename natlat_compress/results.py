@@ -99,7 +99,7 @@ class ScoreResult(Result):
     True
     >>> sorted(result.redundancy_errors), len(result.redundancy_errors["weak"])
     (['deterministic_all_but_one', 'deterministic_each', 'strong', 'weak'], 6)
-    >>> result.null["replicates"], result.bootstrap, result.theorem1      # none asked for: bootstrap=, against=
+    >>> result.null["replicates"], result.intervals, result.theorem1      # none asked for: intervals=, against=
     (3, None, None)
     >>> nc.score(table, "L", dry_run=True).plan["compressions"] > 0      # the cost, before any work
     True
@@ -140,9 +140,9 @@ class ScoreResult(Result):
         return self._first.get("null")
 
     @property
-    def bootstrap(self) -> dict | None:
-        """Bootstrap intervals of every estimate (None unless ``bootstrap=`` replicates were asked for)."""
-        return self._first.get("bootstrap")
+    def intervals(self) -> dict | None:
+        """95 % intervals of every estimate (None unless ``intervals=`` replicates were asked for)."""
+        return self._first.get("intervals")
 
     @property
     def theorem1(self) -> dict | None:

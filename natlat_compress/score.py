@@ -15,6 +15,7 @@ Every name these modules had here before is still importable from here.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Callable, Sequence
 
 from . import cost as costs
@@ -33,13 +34,13 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           latent_file: str | os.PathLike | None = None, latent_text: str | None = None,
           coders: Sequence[str] | None = None,
           features: Sequence[str] | None = None, against: Any = None, split: str | None = None,
-          field: str | None = None, null: int = 10, bootstrap: int = 0, regret: bool = False, seed: int = 0,
+          field: str | None = None, null: int = 10, intervals: int = 0, regret: bool = False, seed: int = 0,
           jobs: int | None = None, progress: bool | Callable[[int, int], None] | None = None,
           on_plan: Callable[[costs.Estimate], None] | None = None, scheduler: str | None = None,
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
           numeric: Sequence[str] = (), categorical: Sequence[str] = (),
-          plot: str | os.PathLike | None = None) -> ScoreResult:
+          plot: str | os.PathLike | None = None, bootstrap: int | None = None) -> ScoreResult:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
     The Python form of ``natlat score``: keyword arguments are named as its options.
@@ -65,9 +66,10 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         A second latent, in the same forms, for the Theorem 1 check of ``C(Λ'|Λ)``.
     null
         Replicates of the permutation null for mediation (tables only; 0 to skip).
-    bootstrap
+    intervals
         Replicates for 95 % intervals (tables only; 0 to skip): each splits the rows at random into halves and
-        quarters and scores them (about two scores' work); see :mod:`natlat_compress.intervals`.
+        quarters and scores them (about two scores' work); see :mod:`natlat_compress.intervals`. ``bootstrap`` is its
+        old name, still accepted with a :class:`DeprecationWarning` (no rows are resampled with replacement).
     regret
         Model coders: beside each of the candidate's estimates, the part that is sample-size regret, measured as the
         estimate minus the same coder's ``:tail`` estimate (``n`` times the rate of the second half of the rows coded
@@ -114,7 +116,11 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
         and errors in bits, ``per_item`` divided by ``corpus.n_items``.
     """
     options = {name: value for name, value in locals().items()
-               if name not in ("corpus", "latent", "coder", "latent_file", "latent_text", "plot")}
+               if name not in ("corpus", "latent", "coder", "latent_file", "latent_text", "plot", "bootstrap")}
+    if bootstrap is not None:
+        warnings.warn("score(bootstrap=) is now score(intervals=): the intervals come from splitting the rows, "
+                      "not from resampling them", DeprecationWarning, stacklevel=2)
+        options["intervals"] = bootstrap
     if coder is not None:
         options["coders"] = [coder] if isinstance(coder, str) else list(coder)
     if plot is not None:
@@ -129,13 +135,13 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     return result
 
 
-def _score(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, jobs, progress,
+def _score(corpus, latent, *, coders, features, against, split, field, null, intervals, regret, seed, jobs, progress,
            on_plan, scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric,
            categorical) -> dict:
     """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
     resolved: every option by its one name. Plan, run, report."""
     the_plan = make_plan(corpus, latent, coders=coders, features=features, against=against, split=split, field=field,
-                         null=null, bootstrap=bootstrap, regret=regret, seed=seed, stream=stream,
+                         null=null, intervals=intervals, regret=regret, seed=seed, stream=stream,
                          sample_features=sample_features,
                          numeric=numeric, categorical=categorical)
     measured = run_plan(the_plan, jobs=jobs, progress=progress, on_plan=on_plan, scheduler=scheduler, cache=cache,

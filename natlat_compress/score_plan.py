@@ -2,7 +2,7 @@
 
 The corpus is read (a path, an array, a DataFrame, a list of texts; a streamed table's first chunk), the latent and
 the features are resolved, and the estimators (:mod:`.conditions`) are run once on a ``Recorder``: the terms they
-ask for, with the baselines', the Theorem 1 check's and the calibration replicates' (permutation null, bootstrap), are
+ask for, with the baselines', the Theorem 1 check's and the calibration replicates' (permutation null, interval splits), are
 exactly the terms the report will use. :func:`.engine.plan` turns them into distinct jobs per coder.
 Next: :mod:`.score_run` runs the jobs, :mod:`.score_report` turns their bits into the report.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from . import conditions as cond
 from . import cost as costs
-from . import intervals
+from . import intervals as interval_splits
 from .coders import get_coder
 from .corpus import TableCorpus, TextCorpus, load_corpus, read_input, table_from_columns
 from .discover import read_latent_column
@@ -229,7 +229,7 @@ class ScorePlan:
     file_read: int = 0  # --stream: bytes of the file read through the first chunk
 
 
-def make_plan(corpus, latent, *, coders, features, against, split, field, null, bootstrap, regret, seed, stream,
+def make_plan(corpus, latent, *, coders, features, against, split, field, null, intervals, regret, seed, stream,
               sample_features, numeric, categorical) -> ScorePlan:
     """The plan of a score (module docstring); the options are :func:`~natlat_compress.score.score`'s."""
     chunks, file_read = None, 0
@@ -281,14 +281,14 @@ def make_plan(corpus, latent, *, coders, features, against, split, field, null, 
     null_variants = [Variant("null", seed, r, tuple(sorted(main.atoms))) for r in range(null)] \
         if corpus.kind == "table" and null > 0 else []
     boot_variants = []
-    if corpus.kind == "table" and bootstrap > 0:
-        intervals.check_rows(corpus.n_items)
-        boot_variants = intervals.split_variants(seed, bootstrap)
+    if corpus.kind == "table" and intervals > 0:
+        interval_splits.check_rows(corpus.n_items)
+        boot_variants = interval_splits.split_variants(seed, intervals)
     for variant in null_variants:
         null_recorder = cond.Recorder()
         cond.mediation_error(null_recorder, X, main.atoms)
         wanted += [(variant, term) for term in null_recorder.terms]
-    main_terms = cond.Recorder()  # the candidate's own terms: reported beside its numbers, resampled by the bootstrap
+    main_terms = cond.Recorder()  # the candidate's own terms: reported beside its numbers, scored again on the interval splits
     _estimates(main_terms, X, main.atoms, sampled)
     wanted += [(variant, term) for variant in boot_variants for term in main_terms.terms]
 

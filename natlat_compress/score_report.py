@@ -3,7 +3,7 @@ and verdict (DESIGN.md, "Output contract").
 
 The estimators (:mod:`.conditions`) run again, now on a ``TermTable`` of the bits the run measured: the mediation
 error, the four redundancies, the Theorem 1 check, for the candidate and every baseline latent, under every coder;
-the permutation null and the bootstrap replicates give its calibration and intervals. Rendering (table, JSON, CSV,
+the permutation null and the interval replicates give its calibration and intervals. Rendering (table, JSON, CSV,
 Markdown) is :mod:`.report`'s. Before: :mod:`.score_plan`, :mod:`.score_run`.
 """
 
@@ -95,7 +95,7 @@ def assemble(sp: ScorePlan, measured: Measured) -> dict:
             for v in boot_variants:
                 drawn = _estimates(table(runs[spec], v), X, main.atoms, sampled)
                 boot_draws.append({"summary": _summary(drawn, red_names), "redundancy": drawn["redundancy"]})
-            result["bootstrap"] = intervals.intervals(result, boot_draws, red_names, n)
+            result["intervals"] = intervals.intervals(result, boot_draws, red_names, n)
         if second:
             estimate, bounds = cond.theorem1_check(C, X, main.atoms, second.atoms, names)
             tightest = min(bounds, key=lambda b: b.bound)
@@ -117,7 +117,7 @@ def assemble(sp: ScorePlan, measured: Measured) -> dict:
         **_precision_notes(scored, main.atoms),
         "latent": main.describe(),
         "plan": {**totals, "null_replicates": len(null_variants),
-                 "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS),
+                 "interval_replicates": len(boot_variants) // sum(intervals.PARTS),
                  "seed": seed, "estimate": cost.to_dict()}
         | ({"sampled_features": red_names} if sampled is not None else {}),
         "warnings": measured.warnings + [note for key, note in (streamed or {}).items() if key == "approximation"],
@@ -138,7 +138,7 @@ def _dry_run_report(corpus, main, names, red_names, cost, the_plan, null_variant
                        "example": example},
             "latent": main.describe(),
             "plan": {"jobs": len(the_plan.jobs), **cost.to_dict(), "null_replicates": len(null_variants),
-                     "bootstrap_replicates": len(boot_variants) // sum(intervals.PARTS), "seed": seed}
+                     "interval_replicates": len(boot_variants) // sum(intervals.PARTS), "seed": seed}
             | ({"sampled_features": red_names} if red_names != names else {}),
             "results": []}
 

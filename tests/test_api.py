@@ -86,7 +86,7 @@ def test_score_result_attributes_read_the_report():
     assert report.mediation_error == first["mediation_error"] and report.weak_error == first["weak_error"]
     assert report.redundancy_errors == first["redundancy_errors"] and report.null == first["null"]
     assert report.verdict == first["verdict"] and set(report.coders) == {"model", "zstd:3"}
-    assert report.bootstrap is None and report.theorem1 is None
+    assert report.intervals is None and report.theorem1 is None
 
 
 def test_to_frame_holds_the_records():

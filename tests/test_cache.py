@@ -10,9 +10,9 @@ from .conftest import CANTERBURY, TABULAR, assert_one_line_error, run
 
 
 def test_a_rerun_reads_everything_and_agrees(tmp_path):
-    first = score(TABULAR / "breast-cancer.csv", "Class", coders=["zstd:19", "model"], null=2, bootstrap=2,
+    first = score(TABULAR / "breast-cancer.csv", "Class", coders=["zstd:19", "model"], null=2, intervals=2,
                   cache=tmp_path, jobs=2)
-    again = score(TABULAR / "breast-cancer.csv", "Class", coders=["zstd:19", "model"], null=2, bootstrap=2,
+    again = score(TABULAR / "breast-cancer.csv", "Class", coders=["zstd:19", "model"], null=2, intervals=2,
                   cache=tmp_path, jobs=2)
     assert first["plan"]["cached_jobs"] == 0 and again["plan"]["cached_jobs"] == again["plan"]["jobs"]
     assert again["results"] == first["results"]

@@ -23,7 +23,7 @@ def cluster():
 
 def test_table_scores_match_a_local_run(cluster):
     path = TABULAR / "breast-cancer.csv"
-    options = dict(coders=["model", "zstd:19"], null=3, bootstrap=2)
+    options = dict(coders=["model", "zstd:19"], null=3, intervals=2)
     local = score(path, "Class", jobs=1, **options)
     remote = score(path, "Class", scheduler=cluster, **options)
     assert json.dumps(remote["results"], sort_keys=True) == json.dumps(local["results"], sort_keys=True)

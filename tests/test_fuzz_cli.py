@@ -69,7 +69,7 @@ def _option_values(draw, command: str) -> list[str]:
         choices |= {
             "--seed": st.sampled_from(["0", "-1", "3", "x", "99999999999999999999999"]),
             "--null": st.sampled_from(["0", "1", "-1", "x", "1e9"]),
-            "--bootstrap": st.sampled_from(["0", "1", "-3"]),
+            "--intervals": st.sampled_from(["0", "1", "-3"]),
             "--stream": st.sampled_from(["1MB", "64", "-5MB", "1GiB", "lots", "100TB", "0.5MB"]),
             "--against": st.sampled_from(["b", "c,d", "x.txt", "nope"]),
             "--cache": st.sampled_from(["cache", "t.csv", "texts"]),

@@ -22,7 +22,7 @@ from .conftest import TABULAR, assert_one_line_error, run
 VOTES = TABULAR / "house-votes-84.csv"
 FEATURES = "handicapped-infants,crime,el-salvador-aid,education-spending,physician-fee-freeze"
 ARGS = ["score", VOTES, "--latent", "Class", "--features", FEATURES, "--against", "el-salvador-aid",
-        "--null", "4", "--bootstrap", "6", "--jobs", "1", "-s"]
+        "--null", "4", "--intervals", "6", "--jobs", "1", "-s"]
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,13 @@ def test_tidy_csv_has_one_row_per_latent_quantity_and_feature(report, tmp_path):
         for feature, bits in per_feature.items():
             row = candidate.loc[(f"redundancy_{variant}", feature)]
             assert row.bits == pytest.approx(bits)
-            interval = result["bootstrap"]["redundancy_errors"][variant][feature]
+            interval = result["intervals"]["redundancy_errors"][variant][feature]
             assert (row.low, row.high, row.level) == pytest.approx((interval["low"], interval["high"], 0.95))
     # The null and the interval of the mediation error.
     mediation = frame[(frame.role == "candidate") & (frame.quantity == "mediation_error")].iloc[0]
     assert mediation.null_mean == pytest.approx(result["null"]["mean"])
     assert mediation.null_corrected == pytest.approx(result["null"]["corrected_mediation_error"])
-    assert mediation.low == pytest.approx(result["bootstrap"]["mediation_error"]["low"])
+    assert mediation.low == pytest.approx(result["intervals"]["mediation_error"]["low"])
     # Baselines, the Theorem 1 check (every partition, by name) and the verdict.
     assert set(frame.role) == {"candidate", "empty", "copy", "all"}
     bounds = frame[frame.quantity == "theorem1_bound"]
@@ -83,7 +83,7 @@ def test_against_keeps_the_candidates_numbers_and_names_partitions(report):
     for key in ("mediation_error", "latent_given_features", "redundancy_errors", "null", "terms"):
         assert json.dumps(paired[key], sort_keys=True) == json.dumps(alone[key], sort_keys=True), key
     # Every interval is about the candidate's own estimate, and spans both of its bias corrections.
-    boot = paired["bootstrap"]
+    boot = paired["intervals"]
     intervals = [(boot[k], paired[k]) for k in ("mediation_error", "latent_given_features", "kolmogorov_mediation")]
     intervals += [(boot["redundancy_errors"][v][f], bits) for v, per in paired["redundancy_errors"].items()
                   for f, bits in per.items()]
@@ -149,7 +149,7 @@ def test_subsample_interval_by_hand():
 
 @pytest.fixture(scope="module")
 def two_coders():
-    return score(VOTES, "Class", features=FEATURES.split(","), coders=["model", "zstd:3"], null=3, bootstrap=4,
+    return score(VOTES, "Class", features=FEATURES.split(","), coders=["model", "zstd:3"], null=3, intervals=4,
                  jobs=1)
 
 
@@ -210,13 +210,13 @@ def _binomial_cdf(k: int, n: int, p: float) -> float:
 def test_nominal_95_percent_intervals_cover_the_truth_at_least_90_percent_of_the_time():
     """On sources whose every quantity is known exactly (natlat_compress.synthetic): the latent-class ones and three
     outside that family, the intervals contain n × the population value in ≥ 90 % of draws (issue #18's target).
-    The seeds are not the benchmark's (benchmarks/bootstrap_coverage.py measures the same on 12 seeds per source:
+    The seeds are not the benchmark's (benchmarks/interval_coverage.py measures the same on 12 seeds per source:
     0.92–0.98 by quantity). Over all intervals (about 700 here) the share must reach 0.90. Per quantity a total has
     only 27 draws here, where 24 (0.89) is what a true 0.92 gives as often as not, so each quantity's count must not
     be significantly below 0.90: a one-sided exact binomial test at 5 % (for a total, 22 of 27 passes, 21 fails)."""
-    from benchmarks.bootstrap_coverage import QUANTITIES, SOURCES, coverage
+    from benchmarks.interval_coverage import QUANTITIES, SOURCES, coverage
 
-    hits, _ = coverage(SOURCES, rows=1000, seeds=3, bootstrap=3, first_seed=100)
+    hits, _ = coverage(SOURCES, rows=1000, seeds=3, intervals=3, first_seed=100)
     counts = {q: [h for (_, k), v in hits.items() if k == q for h in v] for q in QUANTITIES}
     pooled = float(np.mean([h for v in counts.values() for h in v]))
     assert pooled >= 0.90, pooled

@@ -70,17 +70,17 @@ def test_shared_tables(name, latent):
 
 def test_identical_results_for_every_number_of_jobs():
     path = TABULAR / "breast-cancer.csv"
-    one = score(path, "Class", coders=["zstd:19", "lzma:6"], null=3, bootstrap=3, jobs=1)
-    two = score(path, "Class", coders=["zstd:19", "lzma:6"], null=3, bootstrap=3, jobs=2)
+    one = score(path, "Class", coders=["zstd:19", "lzma:6"], null=3, intervals=3, jobs=1)
+    two = score(path, "Class", coders=["zstd:19", "lzma:6"], null=3, intervals=3, jobs=2)
     assert json.dumps(one["results"], sort_keys=True) == json.dumps(two["results"], sort_keys=True)
 
 
-def test_bootstrap_intervals_and_theorem1():
+def test_intervals_and_theorem1():
     table, features = latent_class_table(1000)
     report = score(table, "L", coders=["zstd:19"], features=features, against="x0,x1".split(","), null=0,
-                   bootstrap=5, jobs=2)
+                   intervals=5, jobs=2)
     result = report["results"][0]
-    boot = result["bootstrap"]
+    boot = result["intervals"]
     assert boot["replicates"] == 5
     assert boot["mediation_error"]["low"] <= boot["mediation_error"]["high"]
     t1 = result["theorem1"]
@@ -89,6 +89,20 @@ def test_bootstrap_intervals_and_theorem1():
     assert len(t1["partitions"]) == len(features) + 1
     for p in t1["partitions"]:
         assert p["bound"] == pytest.approx(p["mediation"] + p["redundancy_a"] + p["redundancy_b"])
+
+
+def test_the_old_name_bootstrap_still_gives_the_same_intervals():
+    """--bootstrap and score(bootstrap=) were the first names of --intervals: both still work, the keyword with a
+    DeprecationWarning, and give exactly the new name's report."""
+    table, features = latent_class_table(1000)
+    options = dict(coders=["model"], features=features, null=0, jobs=1)
+    with pytest.warns(DeprecationWarning, match="intervals="):
+        old = score(table, "L", bootstrap=2, **options)
+    new = score(table, "L", intervals=2, **options)
+    assert old["results"] == new["results"] and new["results"][0]["intervals"]["replicates"] == 2
+    args = ["score", "--null", "0", "--format", "json", "-s", "--jobs", "1"]
+    old_cli, new_cli = (json.loads(run(*args, option, "2").stdout) for option in ("--bootstrap", "--intervals"))
+    assert old_cli["results"] == new_cli["results"] and "intervals" in new_cli["results"][0]
 
 
 def test_text_corpus_with_a_discovered_and_a_given_latent():

@@ -99,7 +99,7 @@ CASES = [(TABULAR / "house-votes-84.csv", "Class", 8000),
 @pytest.mark.parametrize("path, latent, chunk_bytes", CASES, ids=["house-votes", "credit-g", "wine", "uneven"])
 def test_streamed_model_bits_equal_in_memory(path, latent, chunk_bytes, tmp_path):
     path = path or uneven_table(tmp_path / "uneven.csv")
-    options = dict(coders=["model"], null=3, bootstrap=2, jobs=1, against=None)
+    options = dict(coders=["model"], null=3, intervals=2, jobs=1, against=None)
     whole = score(path, latent, **options)
     streamed = score(path, latent, stream=chunk_bytes, **options)
     assert streamed["corpus"]["stream"]["chunks"] >= 3

@@ -3,10 +3,10 @@
 For each source of natlat_compress.synthetic (the latent-class ones and three out-of-family ones) and each seed, a
 table of ROWS rows is scored under the `model` coder with B replicates (each splits the rows into halves and quarters:
 natlat_compress/intervals.py); an interval covers when it contains n x the population value, with 1e-6 bits of slack
-(a truth of exactly 0 comes out of the enumeration as ~1e-14 bits per row). Writes the "Bootstrap coverage" section of
+(a truth of exactly 0 comes out of the enumeration as ~1e-14 bits per row). Writes the "Interval coverage" section of
 benchmarks/RESULTS.md.
 
-    .venv/bin/python benchmarks/bootstrap_coverage.py [--rows 1000] [--seeds 12] [--bootstrap 3] [--no-write]
+    .venv/bin/python benchmarks/interval_coverage.py [--rows 1000] [--seeds 12] [--intervals 3] [--no-write]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ QUANTITIES = TOTALS + list(REDUNDANCY_VARIANTS)
 SLACK = 1e-6  # bits
 
 
-def coverage(sources, rows: int, seeds: int, bootstrap: int, first_seed: int = 0) -> tuple[dict, dict]:
+def coverage(sources, rows: int, seeds: int, intervals: int, first_seed: int = 0) -> tuple[dict, dict]:
     """``({(source, quantity): [covered?, ...]}, {(source, quantity): [half-width / n, ...]})``: quantity a total or a
     redundancy variant (every feature pooled)."""
     hits: dict = defaultdict(list)
@@ -44,8 +44,8 @@ def coverage(sources, rows: int, seeds: int, bootstrap: int, first_seed: int = 0
         truth = synthetic.truth(source)
         for seed in range(first_seed, first_seed + seeds):
             table = synthetic.as_table(source, rows, seed)
-            boot = score(table, synthetic.LATENT, coders=["model"], null=0, bootstrap=bootstrap, seed=seed,
-                         jobs=1)["results"][0]["bootstrap"]
+            boot = score(table, synthetic.LATENT, coders=["model"], null=0, intervals=intervals, seed=seed,
+                         jobs=1)["results"][0]["intervals"]
             pairs = [(key, boot[key], truth[key]) for key in TOTALS]
             pairs += [(variant, interval, truth["redundancy_errors"][variant][feature])
                       for variant in REDUNDANCY_VARIANTS
@@ -69,25 +69,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=12)
-    parser.add_argument("--bootstrap", type=int, default=3)
+    parser.add_argument("--intervals", type=int, default=3)
     parser.add_argument("--sources", default=",".join(SOURCES))
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     sources = args.sources.split(",")
     start = time.time()
-    hits, widths = coverage(sources, args.rows, args.seeds, args.bootstrap)
+    hits, widths = coverage(sources, args.rows, args.seeds, args.intervals)
     width_rows = ["| source | " + " | ".join(QUANTITIES) + " |", "|---|" + "---:|" * len(QUANTITIES)]
     for name in sources:
         width_rows.append(f"| {name} | " + " | ".join(f"{np.median(widths[(name, q)]):.3f}" for q in QUANTITIES) + " |")
-    command = (f"`benchmarks/bootstrap_coverage.py --rows {args.rows} --seeds {args.seeds} --bootstrap "
-               f"{args.bootstrap}`" + ("" if args.sources == ",".join(SOURCES) else f" `--sources {args.sources}`"))
+    command = (f"`benchmarks/interval_coverage.py --rows {args.rows} --seeds {args.seeds} --intervals "
+               f"{args.intervals}`" + ("" if args.sources == ",".join(SOURCES) else f" `--sources {args.sources}`"))
     text = (f"{command} ({time.time() - start:.0f} s): share of nominal 95 % intervals (`model` coder) that contain "
             f"n x the population value (±{SLACK:g} bits). Redundancy variants pool every feature; \"all\" pools every "
             f"interval. Out of the latent-class family: {', '.join(s for s in sources if s in OUT_OF_FAMILY)}.\n\n"
             f"{table(hits, sources)}\n\nMedian half-width of the intervals, bits per row:\n\n" + "\n".join(width_rows))
     print(text)
     if not args.no_write:
-        update_section("bootstrap-coverage", f"## Bootstrap coverage\n\n{machine()}\n\n{text}")
+        update_section("interval-coverage", f"## Interval coverage\n\n{machine()}\n\n{text}")
 
 
 if __name__ == "__main__":
