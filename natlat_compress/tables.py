@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -70,7 +71,14 @@ class Column:
         from .coders.numeric import NumericColumn
 
         assert self.precision is not None, "a categorical column has no precision"  # set with the values
-        return NumericColumn(self.row_values(), self.precision)
+        values, precision = self.row_values(), self.precision
+        if not 2.0 ** -400 <= precision <= 2.0 ** 400:
+            # Astronomic or minute magnitudes (|values| ≤ 2^52 δ, see parse_numbers) in units of a power of two near
+            # δ, exact in floating point: the members' sums of squares stay finite, and every code length is the same
+            # (density and δ scale together; δ, a parameter of the code, tells the decoder the unit).
+            unit = 2.0 ** round(math.log2(precision))
+            values, precision = values / unit, precision / unit
+        return NumericColumn(values, precision)
 
     def as_numeric(self, name: str = "") -> "Column":
         """This column read as numbers (an error naming a cell that is not a number)."""
@@ -110,8 +118,9 @@ SMALL_INTEGER_CODES = 20  # integers written without a point, at most this many 
 
 def parse_numbers(categories: Sequence[bytes]) -> tuple[np.ndarray, float] | bytes:
     """Each category's value (NaN for a missing cell) and the precision δ = 10^−d, d the most decimals written (the
-    data's own precision: every value lies on that grid); or the first cell that is neither a finite number nor
-    missing. Vectorised over the categories (numpy parses the numbers)."""
+    data's own precision: every value lies on that grid), but no finer than one float64 step at the largest
+    magnitude; or the first cell that is neither a finite number nor missing. Vectorised over the categories (numpy
+    parses the numbers)."""
     cells = np.array([c.strip() for c in categories] or [b""], dtype="S")[:len(categories)]
     missing = np.isin(cells, list(_MISSING_BYTES))
     present = cells[~missing]
@@ -139,7 +148,11 @@ def parse_numbers(categories: Sequence[bytes]) -> tuple[np.ndarray, float] | byt
     if len(with_exponent):
         places[with_exponent] -= [int(present[i][exponent_at[i] + 1:]) for i in with_exponent]
     decimals = int(places.max()) if len(places) else 0
-    return values, 10.0 ** -decimals
+    # No finer than float64 resolves at the column's largest magnitude (nor below the smallest normal float): a
+    # column holding both 5e-324 and 1e300 would otherwise be coded on a grid of 1e-324, which is 0 as a float, and
+    # every value's grid position must fit an int64.
+    finest = max(float(np.abs(numbers).max(initial=0.0)) * 2.0 ** -52, np.finfo(np.float64).tiny)
+    return values, max(10.0 ** -decimals, finest)
 
 
 _MISSING_BYTES = frozenset(m.encode() for m in MISSING_CELLS)

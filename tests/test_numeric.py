@@ -255,6 +255,29 @@ def test_scaling_every_column_by_1000_moves_no_precision_free_estimate():
     assert max(abs(before[k] - after[k]) for k in before) < 0.03
 
 
+@pytest.mark.parametrize("exponent", ["e300", "e-300"])
+def test_astronomic_and_minute_magnitudes_move_no_precision_free_estimate(exponent):
+    """The same table written ×1e300 or ×1e-300: squares of such values overflow or vanish in float64, so the column
+    is coded in units of a power of two near its δ; the estimates are those of the table as written."""
+    source, n = get_source("gaussian_readings"), 2000
+    cells = sample(source, n, 3)
+    scaled = {k: np.char.add(v, exponent) for k, v in cells.items()}  # "1.234" -> "1.234e300": δ = 1e297
+    report = score(table_from_columns(scaled), "L", features=source.names, null=0, jobs=1)
+    assert {c["name"]: c["precision"] for c in report["corpus"]["columns"]}["x1"] == pytest.approx(
+        float("1" + exponent) * 1e-3, rel=1e-12)
+    before, after = (_precision_free(r["results"][0], n) for r in
+                     (score(table_from_columns(cells), "L", features=source.names, null=0, jobs=1), report))
+    assert max(abs(before[k] - after[k]) for k in before) < 0.03
+
+
+def test_precision_is_never_finer_than_float64_resolves():
+    """5e-324 written beside 1e300 has 324 decimals: a grid of 1e-324 is 0 as a float. δ is floored at one float64
+    step of the largest magnitude, so every value's grid position fits an int64."""
+    values, precision = parse_numbers([b"5e-324", b"1e300", b"0"])
+    assert precision == pytest.approx(1e300 * 2.0 ** -52, rel=1e-12)
+    assert parse_numbers([b"0.001", b"12.5"])[1] == 0.001  # ordinary columns keep their decimals
+
+
 # -- the report, the CLI and the real tables --------------------------------------------------------------------------
 def test_report_lists_columns_precision_and_what_depends_on_it(tmp_path):
     csv_path = tmp_path / "t.csv"
