@@ -10,7 +10,7 @@ Shapes: a column's predictive is ``(n, k)``; a row of several columns has one jo
 its cells with the first column most significant (:func:`joint_codes`), and a predictive ``(n, K_1·…·K_m)``. Memory is
 n times the alphabet: these are for checking small tables, not for scoring big ones. A numeric column's predictive is
 an object with one distribution per row over the unbounded grid of width δ (:class:`StudentTGrid`,
-:class:`HistogramGrid`; section "numeric columns" below).
+:class:`HistogramGrid`, :class:`CopulaGrid`; section "numeric columns" below).
 """
 
 from __future__ import annotations
@@ -601,9 +601,10 @@ def numeric_link_class(table, target: str, given: Sequence[str],
     Members: Student-t; quantile histograms with 2..64 bins; given columns G: Student-t per joint value of G's
     categorical columns, a regression per such value (when G has numeric columns too and at most 32 values), the
     regressions on indicators and standardised numeric columns and on their normal scores, and the histograms given the
-    categorical columns with the bins of each numeric column (numeric.py evaluates the best one). ``M`` counts
-    1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6). ``edges``: every histogram's
-    edges (a decoder's, read from the header of the one member it decodes)."""
+    categorical columns with the bins of each numeric column (numeric.py evaluates the best one); the Gaussian copula
+    on the indicators and normal scores of G when they are at most ``COPULA_MAX_REGRESSORS``. ``M`` counts
+    1 + 6 members, with G 1 + 1 + 2 + 6 per numeric column of G (at least 6), and 1 for the copula. ``edges``: every
+    histogram's edges (a decoder's, read from the header of the one member it decodes)."""
     column = table.numeric[target]
     present = ~column.missing
     y, delta = column.values[present], column.precision
