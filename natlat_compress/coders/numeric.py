@@ -424,8 +424,10 @@ def _log_normal_cdf(x: np.ndarray) -> np.ndarray:
 def normal_cell_log_probability(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """``ln(Φ(high) − Φ(low))`` for standardised cell edges low < high. The narrowest cells (``MIDPOINT_WIDTH``)
     by the midpoint rule with its curvature term (below); narrow ones (under ``QUADRATURE_WIDTH``) by 5-point
-    Gauss–Legendre quadrature of φ (its error, summed over every cell of the line, is below 1e-13); wide ones as ``Φ(b)(1 − Φ(a)/Φ(b))`` after reflecting the cell into the lower half, where a relative error of
-    1.2e-7 in Φ is at most 5e-7 in the difference. Both stay within the Kraft slack of 1e-6 (module docstring)."""
+    Gauss–Legendre quadrature of φ (its error, summed over every cell of the line, is below 1e-13); wide ones as
+    ``Φ(b)(1 − Φ(a)/Φ(b))`` after reflecting the cell into the lower half, where a relative error of 1.2e-7 in Φ is
+    at most 5e-7 in the difference. All three stay within the Kraft slack of 1e-6 (module docstring); a test checks
+    them against the standard library's erfc."""
     half = (high - low) / 2
     mid = (high + low) / 2
     width = 2 * half
@@ -478,8 +480,8 @@ def copula_bits(y: np.ndarray, design: np.ndarray, delta: float, fallback: np.nd
     In the block [s, e), the sequential normal scores z of the earlier rows that have them are regressed on the design
     by least squares (numeric.py's ridge); a block row's z is Gaussian with location ``xᵀβ̂`` and variance
     ``SSR/(m − d) · (1 + xᵀA⁻¹x)``, its square root at least ``COPULA_SCALE_FLOOR`` (m those rows, at least d + 2;
-    else the block's rows cost ``fallback``). The row's
-    grid cell ``[y − δ/2, y + δ/2)`` maps to ``[Φ⁻¹F(y − δ/2), Φ⁻¹F(y + δ/2))``, whose Gaussian mass
+    else the block's rows cost ``fallback``). The row's grid cell ``[y − δ/2, y + δ/2)`` maps to
+    ``[Φ⁻¹F(y − δ/2), Φ⁻¹F(y + δ/2))``, whose Gaussian mass
     (:func:`normal_cell_log_probability`) is its probability: the cells partition the line, so Kraft holds up to the
     quadrature's error, inside the slack. A monotone transform of a jointly Gaussian table is linear-Gaussian on this
     scale (a Gaussian copula), whatever its marginals."""

@@ -24,8 +24,9 @@ import numpy as np
 
 from .ctw import ctw_bits, ctw_depth
 from .models import LATENT_CLASS_SIZES, _NaiveBayesParts, latent_class_fits, merge_pair
-from .numeric import (COPULA_FIRST_ROW, COPULA_MAX_REGRESSORS, COPULA_SCALE_FLOOR, HISTOGRAM_BINS, KRAFT_SLACK_BITS, MAX_INDICATORS,
-                      MAX_REGRESSION_CELLS, REGRESSION_GROWTH, SCALE_FLOOR_CELLS, _log_gamma, _log_normal_cdf,
+from .numeric import (COPULA_FIRST_ROW, COPULA_MAX_REGRESSORS, COPULA_SCALE_FLOOR, HISTOGRAM_BINS, KRAFT_SLACK_BITS,
+                      MAX_INDICATORS, MAX_REGRESSION_CELLS, REGRESSION_GROWTH, SCALE_FLOOR_CELLS, _log_gamma,
+                      _log_normal_cdf,
                       _numeric_regressors, class_gaussian_log_likelihood, copula_knots, copula_scores,
                       normal_cell_log_probability)
 
@@ -497,7 +498,8 @@ def copula_predictive(y: np.ndarray, design: np.ndarray, delta: float, fallback:
                 out.block[s:e] = len(out.marginals)
                 out.marginals.append((knots, cdf))
                 out.location[s:e] = rows @ coef
-                out.scale[s:e] = np.maximum(np.sqrt(residual / (len(earlier) - d) * (1 + leverage)), COPULA_SCALE_FLOOR)
+                out.scale[s:e] = np.maximum(np.sqrt(residual / (len(earlier) - d) * (1 + leverage)),
+                                            COPULA_SCALE_FLOOR)
         s = e
     return out
 
