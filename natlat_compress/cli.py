@@ -246,6 +246,17 @@ def _split_list(values) -> list[str]:
     return [v for value in values for v in value.split(",") if v] if values else []
 
 
+def _precision_map(values) -> dict[str, str]:
+    """``--precision COL=δ`` (repeated or comma-separated) as ``{COL: δ}``; δ is checked where the column is known."""
+    out = {}
+    for item in _split_list(values):
+        name, equals, delta = item.rpartition("=")
+        if not equals or not name:
+            raise click.ClickException(f"--precision takes COL=δ (e.g. --precision price=0.01); got {item!r}")
+        out[name] = delta
+    return out
+
+
 def latent_options(command):
     """The latent options shared by `score` and `priors`."""
     for option in reversed([
@@ -294,12 +305,15 @@ def latent_options(command):
 @click.option("--numeric", multiple=True, help="Tables: read these columns as numeric (comma-separated or repeated).")
 @click.option("--categorical", multiple=True, help="Tables: read these columns as categorical (comma-separated or "
               "repeated).")
+@click.option("--precision", "precisions", multiple=True, metavar="COL=δ", help="Tables: code the numeric column COL "
+              "on a grid of width δ instead of its data's decimals, its values rounded to it (comma-separated or "
+              "repeated).")
 @click.option("--plot", "plot_path", type=OutputPath(), help="Draw mediation and every redundancy "
               "variant per feature, with the null band and intervals, to FILE (.png or .svg; the plot extra).")
 @output_options
 def score_command(corpus, latent, latent_file, latent_text, features, split, field, jobs, silent, against, coders,
                   null, intervals, regret, seed, scheduler, cache_dir, stream, dry_run, max_time, max_memory,
-                  sample_features, numeric, categorical, plot_path, fmt):
+                  sample_features, numeric, categorical, precisions, plot_path, fmt):
     """The natural-latent errors of CORPUS for a candidate latent: mediation, four redundancies, baselines.
 
     With no CORPUS, scores the embedded example (the 1984 House votes, latent Class).
@@ -324,7 +338,7 @@ def score_command(corpus, latent, latent_file, latent_text, features, split, fie
                        scheduler=scheduler, cache=cache_dir, stream=stream, dry_run=dry_run, max_time=max_time,
                        max_memory=max_memory, sample_features=sample_features,
                        numeric=_split_list(numeric) or (), categorical=_split_list(categorical) or (),
-                       plot=plot_path)
+                       precision=_precision_map(precisions), plot=plot_path)
     finally:
         progress.close()
     if dry_run:

@@ -220,7 +220,9 @@ def score_text(report: dict, markdown: bool = False) -> str:
     if "precision" in report:
         precision = report["precision"]
         head.append("Numeric columns (coded by model coders at precision δ): "
-                    + ", ".join(f"{name} δ={delta:g}" for name, delta in precision["columns"].items())
+                    + ", ".join(f"{name} δ={delta:g}" + (f" (set by the user; {precision['user_set'][name]:,} values "
+                                                         "rounded to its grid)" if name in precision.get("user_set", {})
+                                                         else "") for name, delta in precision["columns"].items())
                     + ". Mediation, weak and strong redundancy are precision-free; "
                     + ("C(Λ|X) and the deterministic variants depend on the latent's δ."
                        if precision["numeric_latent_columns"] else "the feature code lengths depend on δ."))

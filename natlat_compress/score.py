@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import cost as costs
 from .plots import check_plot_path, score_plot
@@ -40,6 +40,7 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
           cache: str | os.PathLike | None = None, stream: int | None = None, dry_run: bool = False,
           max_time: float | None = None, max_memory: int | None = None, sample_features: int | None = None,
           numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+          precision: Mapping[str, float | str] | None = None,
           plot: str | os.PathLike | None = None, bootstrap: int | None = None) -> ScoreResult:
     """Estimate how far ``latent`` is from a natural latent over the features of ``corpus``.
 
@@ -100,6 +101,10 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
     numeric, categorical
         Tables: columns to read as numeric or as categorical, overriding the inferred kinds (a column of numbers that
         are not small-integer codes is numeric; see :func:`natlat_compress.corpus.infer_kind`).
+    precision
+        Tables: ``{column: δ}``, the grid width a numeric column is coded at instead of its data's decimals; its values
+        are rounded to the multiples of δ (``corpus.columns`` reports each column's precision, ``precision_from`` and
+        how many rows were ``rounded``).
     plot
         Draw mediation and every redundancy variant per feature, with the null band and intervals, to this .png or
         .svg file (the ``plot`` extra); ``result.plot()`` draws the same into a notebook.
@@ -137,16 +142,16 @@ def score(corpus: Any = None, latent: Any = None, *, coder: str | Sequence[str] 
 
 def _score(corpus, latent, *, coders, features, against, split, field, null, intervals, regret, seed, jobs, progress,
            on_plan, scheduler, cache, stream, dry_run, max_time, max_memory, sample_features, numeric,
-           categorical) -> dict:
+           categorical, precision) -> dict:
     """:func:`score` once its convenience forms (``coder``, ``latent_file``, ``latent_text``, ``progress=True``) are
     resolved: every option by its one name. Plan, run, report."""
     the_plan = make_plan(corpus, latent, coders=coders, features=features, against=against, split=split, field=field,
                          null=null, intervals=intervals, regret=regret, seed=seed, stream=stream,
                          sample_features=sample_features,
-                         numeric=numeric, categorical=categorical)
+                         numeric=numeric, categorical=categorical, precision=precision)
     measured = run_plan(the_plan, jobs=jobs, progress=progress, on_plan=on_plan, scheduler=scheduler, cache=cache,
                         stream=stream, dry_run=dry_run, max_time=max_time, max_memory=max_memory, numeric=numeric,
-                        categorical=categorical)
+                        categorical=categorical, precision=precision)
     if measured.values is None:
         return dry_run_report(the_plan, measured.cost)
     return assemble(the_plan, measured)

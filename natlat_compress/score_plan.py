@@ -230,20 +230,21 @@ class ScorePlan:
 
 
 def make_plan(corpus, latent, *, coders, features, against, split, field, null, intervals, regret, seed, stream,
-              sample_features, numeric, categorical) -> ScorePlan:
+              sample_features, numeric, categorical, precision=None) -> ScorePlan:
     """The plan of a score (module docstring); the options are :func:`~natlat_compress.score.score`'s."""
     chunks, file_read = None, 0
     example = corpus is None
     if example:
         corpus, latent = example_path(), latent or EXAMPLE_LATENT
     if stream is not None:
-        chunks = table_chunks(corpus, stream, numeric, categorical)
+        chunks = table_chunks(corpus, stream, numeric, categorical, precision)
         corpus, file_read = next(chunks)
     corpus = as_corpus(corpus, split=split, field=field)
     if corpus.kind == "table":
-        corpus = corpus.with_kinds(numeric, categorical)
-    elif numeric or categorical:
-        raise CorpusError("--numeric and --categorical name columns of a table; this corpus is a text corpus")
+        corpus = corpus.with_kinds(numeric, categorical, precision)
+    elif numeric or categorical or precision:
+        raise CorpusError("--numeric, --categorical and --precision name columns of a table; this corpus is a text "
+                          "corpus")
     if latent is None:
         raise CorpusError("no latent given: --latent COLUMN for a table; --latent-file, --latent-text or "
                           "--latent discover for texts")

@@ -207,6 +207,8 @@ def _precision_notes(columns: list[dict] | None, latent_atoms: frozenset) -> dic
                                     "redundancy_errors.deterministic_all_but_one",
                                     "redundancy_errors.deterministic_each"] if latent_numeric else [])
     return {"precision": {"columns": {c["name"]: c["precision"] for c in numeric},
+                          # the columns whose δ the user set: how many rows' values were rounded to its grid
+                          "user_set": {c["name"]: c["rounded"] for c in numeric if c.get("precision_from") == "user"},
                           "precision_free": PRECISION_FREE, "depends_on_precision": depends,
                           "numeric_latent_columns": latent_numeric}}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import cost as costs
 from .cache import TermCache
@@ -42,7 +42,7 @@ class Measured:
 def run_plan(sp: ScorePlan, *, jobs: int | None, progress: Callable[[int, int], None] | None,
              on_plan: Callable | None, scheduler: str | None, cache, stream: int | None, dry_run: bool,
              max_time: float | None, max_memory: int | None, numeric: Sequence[str] = (),
-             categorical: Sequence[str] = ()) -> Measured:
+             categorical: Sequence[str] = (), precision: Mapping[str, float] | None = None) -> Measured:
     """Estimate the plan's cost, check it against the budgets, tell ``on_plan``, and unless ``dry_run`` run it."""
     corpus, the_plan, run_specs, runs, coders = sp.corpus, sp.the_plan, sp.run_specs, sp.runs, sp.coders
     wanted, lead, used, names, columns = sp.wanted, sp.lead, sp.used, sp.names, sp.columns
@@ -80,7 +80,7 @@ def run_plan(sp: ScorePlan, *, jobs: int | None, progress: Callable[[int, int], 
             values, totals, n, n_chunks, whole = read_streamed(
                 corpus, file_read, chunks, plan(wanted, corpus, byte_specs, lead=lead), wanted, byte_specs,
                 bool(model_specs), lead, dict(jobs=jobs, client=client, cache=term_cache), progress, numeric,
-                categorical)
+                categorical, precision)
             if whole is not None:
                 model_plan = plan(wanted, whole, model_specs, lead=lead)
                 values |= evaluate(model_plan, whole, jobs=jobs, progress=progress, client=client, cache=term_cache)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -34,15 +34,15 @@ from .tables import Column, TableCorpus, read_table_chunks
 __all__ = ["table_chunks", "compact_table", "read_streamed", "approximation_note"]
 
 
-def table_chunks(corpus: Any, chunk_bytes: int, numeric: Sequence[str] = (),
-                 categorical: Sequence[str] = ()) -> Iterator[tuple[TableCorpus, int]]:
+def table_chunks(corpus: Any, chunk_bytes: int, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+                 precision: Mapping[str, float] | None = None) -> Iterator[tuple[TableCorpus, int]]:
     """The chunks of a CSV/TSV path (see :func:`natlat_compress.corpus.read_table_chunks`), with the column kinds
     overridden in each."""
     if not isinstance(corpus, (str, os.PathLike)) or Path(corpus).suffix.lower() not in TABLE_SUFFIXES:
         raise CorpusError("--stream reads a CSV/TSV table file in chunks; give its path")
     if chunk_bytes < 1:
         raise CorpusError(f"--stream needs a positive chunk size; got {chunk_bytes}")
-    return ((table.with_kinds(numeric, categorical), through)
+    return ((table.with_kinds(numeric, categorical, precision), through)
             for table, through in read_table_chunks(corpus, chunk_bytes))
 
 
@@ -84,11 +84,12 @@ def _code_type(cardinality: int) -> np.dtype:
 
 def compact_table(chunks: Iterable[tuple[TableCorpus, int]], keep: Sequence[str], source: str,
                   numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+                  precision: Mapping[str, float] | None = None,
                   on_chunk: Callable[[TableCorpus, int], None] | None = None) -> TableCorpus:
     """The columns ``keep`` of a table read chunk by chunk (``(chunk, bytes of the file read through it)``), equal to
     the same columns of the whole file read at once (codes, categories, inferred kinds; then ``numeric`` /
-    ``categorical`` override the kinds), each cell held as a code of 1–2 bytes (4 for a column of over 65,536
-    distinct values). ``on_chunk(chunk, through)`` is called with every chunk as it is read."""
+    ``categorical`` override the kinds, ``precision`` sets δ), each cell held as a code of 1–2 bytes (4 for a column
+    of over 65,536 distinct values). ``on_chunk(chunk, through)`` is called with every chunk as it is read."""
     gathered = {name: _CompactColumn() for name in keep}
     rows = 0
     for chunk, through in chunks:
@@ -99,13 +100,16 @@ def compact_table(chunks: Iterable[tuple[TableCorpus, int]], keep: Sequence[str]
             on_chunk(chunk, through)
     # Kinds are inferred from every cell, as when the whole file is read (a chunk alone may look numeric).
     table = TableCorpus({name: column.column(rows) for name, column in gathered.items()}, source)
-    return table.with_kinds(numeric, categorical)
+    # (The first chunk checked every option against all columns; only the kept ones are gathered.)
+    return table.with_kinds([n for n in numeric if n in gathered], [n for n in categorical if n in gathered],
+                            {n: delta for n, delta in (precision or {}).items() if n in gathered})
 
 
 def read_streamed(first: TableCorpus, file_read: int, chunks: Iterator[tuple[TableCorpus, int]], byte_plan, wanted,
                   byte_specs: Sequence[str], gather: bool, lead: Sequence[str], options: dict,
                   progress: Callable[[int, int], None] | None, numeric: Sequence[str] = (),
-                  categorical: Sequence[str] = ()) -> tuple[dict, dict, int, int, TableCorpus | None]:
+                  categorical: Sequence[str] = (), precision: Mapping[str, float] | None = None
+                  ) -> tuple[dict, dict, int, int, TableCorpus | None]:
     """One pass over a streamed table (``first``, its first chunk, already read, its kept columns only): every chunk
     coded by the byte coders ``byte_specs`` (``byte_plan`` is the first chunk's plan), their terms summed over the
     chunks; with ``gather``, the compact table of all rows for the model coders (:func:`compact_table`).
@@ -137,7 +141,7 @@ def read_streamed(first: TableCorpus, file_read: int, chunks: Iterator[tuple[Tab
 
     everything = itertools.chain([(first, file_read)], chunks)
     if gather:
-        table = compact_table(everything, first.names, first.source, numeric, categorical, code_chunk)
+        table = compact_table(everything, first.names, first.source, numeric, categorical, precision, code_chunk)
     else:
         for chunk, through in everything:
             code_chunk(chunk, through)

@@ -11,9 +11,10 @@ import csv
 import io
 import math
 import os
+import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, Sequence
 
@@ -38,12 +39,16 @@ _TO_STR = np.frompyfunc(str, 1, 1)
 class Column:
     """A column: integer codes per row and the bytes of each category (what byte coders serialise), and for a numeric
     column each category's value (NaN where missing) and the precision δ its values are coded at (DESIGN.md: a numeric
-    column keeps its cells' text for byte coders; model coders code its values on the grid of width δ)."""
+    column keeps its cells' text for byte coders; model coders code its values on the grid of width δ). The precision
+    comes from the data's decimals, or from the user (:meth:`with_precision`: the values are then rounded to the grid
+    of multiples of δ, and ``rounded`` counts the rows whose value moved)."""
 
     codes: np.ndarray  # (n_rows,) int32 (a streamed table's: the smallest unsigned type, natlat_compress.stream)
     categories: list[bytes]
     values: np.ndarray | None = None  # per category, float64; None: a categorical column
     precision: float | None = None
+    precision_from: str = "decimals"  # or "user"
+    rounded: int = 0  # rows whose value a user's precision rounded to its grid
 
     @property
     def kind(self) -> str:
@@ -93,6 +98,18 @@ class Column:
     def as_categorical(self) -> "Column":
         return Column(self.codes, self.categories)
 
+    def with_precision(self, precision: float) -> "Column":
+        """This numeric column coded at the user's precision δ: each value rounded to the nearest multiple of δ (a
+        value finer than the grid cannot be coded on it; Kraft's inequality needs every value on one grid)."""
+        assert self.values is not None, "a categorical column has no precision"
+        # (The quotient is read to 9 decimals first, so that 1.15 / 0.1 is the tie 11.5, not 11.4999…; ties go to
+        # the even multiple. The multiple is then read to 6 digits past δ's, so that 12 × 0.1 is 1.2 as parsed.)
+        on_grid = np.round(np.rint(np.round(self.values / precision, 9)) * precision,
+                           math.ceil(-math.log10(precision)) + 6)
+        moved = np.abs(on_grid - self.values) > 1e-9 * precision  # (not float noise of the division)
+        return replace(self, values=np.where(moved, on_grid, self.values), precision=float(precision),
+                       precision_from="user", rounded=int(np.count_nonzero(moved[self.codes])))
+
     @classmethod
     def from_values(cls, values: Collection) -> "Column":
         # Python str objects throughout: numpy's fixed-width str dtype would drop a cell's trailing NUL bytes.
@@ -108,7 +125,7 @@ class Column:
         return len(self.categories)
 
     def take(self, rows: np.ndarray) -> "Column":
-        return Column(self.codes[rows], self.categories, self.values, self.precision)
+        return replace(self, codes=self.codes[rows])
 
 
 # Cells that mean "not recorded" in a numeric column (in a categorical one they stay categories of their own).
@@ -151,7 +168,7 @@ def parse_numbers(categories: Sequence[bytes]) -> tuple[np.ndarray, float] | byt
     # No finer than float64 resolves at the column's largest magnitude (nor below the smallest normal float): a
     # column holding both 5e-324 and 1e300 would otherwise be coded on a grid of 1e-324, which is 0 as a float, and
     # every value's grid position must fit an int64.
-    finest = max(float(np.abs(numbers).max(initial=0.0)) * 2.0 ** -52, np.finfo(np.float64).tiny)
+    finest = max(float(np.abs(values[~missing]).max(initial=0.0)) * 2.0 ** -52, np.finfo(np.float64).tiny)
     return values, max(10.0 ** -decimals, finest)
 
 
@@ -183,8 +200,10 @@ class TableCorpus:
 
     >>> import natlat_compress as nc
     >>> wine = nc.load_table("../shared/data/tabular/wine.csv")
-    >>> wine.n_items, wine.names[:2], wine.kinds()[0]
-    (178, ['alcohol', 'malic_acid'], {'name': 'alcohol', 'kind': 'numeric', 'precision': 0.01, 'missing': 0})
+    >>> wine.n_items, wine.names[:2], wine.kinds()[0]["kind"], wine.kinds()[0]["precision"]
+    (178, ['alcohol', 'malic_acid'], 'numeric', 0.01)
+    >>> wine.with_kinds(precision={"alcohol": 0.1}).kinds()[0]
+    {'name': 'alcohol', 'kind': 'numeric', 'precision': 0.1, 'precision_from': 'user', 'rounded': 159, 'missing': 0}
     """
 
     kind = "table"
@@ -228,23 +247,29 @@ class TableCorpus:
         return self._symbols
 
     def kinds(self) -> list[dict]:
-        """Every column's name, kind, and for numeric ones the precision δ and how many cells are missing."""
-        return [{"name": name, "kind": col.kind} | ({"precision": col.precision, "missing": col.missing()}
-                                                     if col.kind == "numeric" else {})
-                for name, col in self.columns.items()]
+        """Every column's name, kind, and for numeric ones the precision δ, where it came from (``"decimals"``: the
+        data's own; ``"user"``: ``precision=``, with how many rows it rounded) and how many cells are missing."""
+        return [{"name": name, "kind": col.kind} | (
+            {"precision": col.precision, "precision_from": col.precision_from}
+            | ({"rounded": col.rounded} if col.precision_from == "user" else {}) | {"missing": col.missing()}
+            if col.kind == "numeric" else {}) for name, col in self.columns.items()]
 
-    def with_kinds(self, numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> "TableCorpus":
-        """This table with the named columns read as numeric or as categorical (overriding the inferred kinds)."""
+    def with_kinds(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+                   precision: Mapping[str, float | str] | None = None) -> "TableCorpus":
+        """This table with the named columns read as numeric or as categorical (overriding the inferred kinds), and
+        the numeric columns named in ``precision`` coded at the δ given there (:meth:`Column.with_precision`)."""
         both = set(numeric) & set(categorical)
         if both:
             raise CorpusError(f"column {sorted(both)[0]!r} is given as both numeric and categorical")
         for name in [*numeric, *categorical]:
             if name not in self.columns:
                 raise CorpusError(f"unknown column {name!r}; the columns are: {', '.join(self.names)}")
-        if not numeric and not categorical:
+        if not numeric and not categorical and not precision:
             return self
         columns = {name: col.as_numeric(name) if name in numeric else col.as_categorical() if name in categorical
                    else col for name, col in self.columns.items()}
+        for name, delta in (precision or {}).items():
+            columns[name] = _checked_column(columns, name).with_precision(_checked_precision(name, delta))
         return TableCorpus(columns, self.source, infer=False)
 
     @staticmethod
@@ -400,6 +425,29 @@ class TableCorpus:
                                                                   + run_offset]
             position += lengths
         return out
+
+
+def _checked_column(columns: Mapping[str, Column], name: str) -> Column:
+    """The numeric column ``name`` for a user's precision, or an error naming the numeric columns."""
+    numeric = [n for n, col in columns.items() if col.kind == "numeric"]
+    valid = f"the numeric columns are: {', '.join(numeric)}" if numeric else "the table has no numeric column"
+    if name not in columns:
+        raise CorpusError(f"precision for unknown column {name!r}; {valid}")
+    if columns[name].kind != "numeric":
+        raise CorpusError(f"precision for column {name!r}, which is categorical (read it as numeric with --numeric "
+                          f"{name}); {valid}")
+    return columns[name]
+
+
+def _checked_precision(name: str, delta) -> float:
+    """A user's precision δ as a float: a finite number above 0, else an error."""
+    try:
+        value = float(delta)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(delta, bool) or not math.isfinite(value) or value <= 0:
+        raise CorpusError(f"the precision of column {name!r} must be a number above 0 (e.g. 0.01); got {delta!r}")
+    return value
 
 
 def table_from_columns(columns: Mapping[str, Collection] | Iterable[tuple[str, Collection]],

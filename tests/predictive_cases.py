@@ -18,9 +18,9 @@ import numpy as np
 
 from natlat_compress.coders import get_coder
 from natlat_compress.coders.models import SymbolColumns, latent_class_bits
-from natlat_compress.coders.numeric import (HISTOGRAM_BINS, NumericColumn, _numeric_regressors, gaussian_class_bits,
-                                            histogram_bits, regression_bits, student_t_cell_bits)
-from natlat_compress.coders.predictive import (StudentTGrid, chain_predictive, code_length,
+from natlat_compress.coders.numeric import (HISTOGRAM_BINS, NumericColumn, _numeric_regressors, copula_bits,
+                                            gaussian_class_bits, histogram_bits, regression_bits, student_t_cell_bits)
+from natlat_compress.coders.predictive import (StudentTGrid, chain_predictive, code_length, copula_predictive,
                                                context_tree_class_predictive, gaussian_class_predictive,
                                                histogram_predictive, joint_class_predictives, joint_codes,
                                                kt_predictive, latent_class_predictive, link_class_predictives,
@@ -206,6 +206,25 @@ def regression(numeric=("x", "w"), categorical=("g",), scores=False):
     return member, reported
 
 
+def copula(numeric=("x", "w"), categorical=("g",)):
+    """The Gaussian-copula member of y on an intercept, indicators of ``categorical`` and the normal scores of
+    ``numeric``; the rows before its first block coded by the Student-t per cell of ``categorical``."""
+    def parts(table):
+        y, delta, _ = present(table)
+        cells = cell_context(table, categorical) if categorical else None
+        return y, design(table, numeric, categorical, scores=True), delta, cells
+
+    def member(table, edges=None):
+        y, z, delta, cells = parts(table)
+        return copula_predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
+
+    def reported(table):
+        y, z, delta, cells = parts(table)
+        return copula_bits(y, z, delta, student_t_cell_bits(y, delta, cells))
+
+    return member, reported
+
+
 NUMERIC_CASES = [
     NumericCase("student-t y", lambda T, edges=None: student_t_cell_predictive(*present(T)[:2]),
                 lambda T: float(student_t_cell_bits(*present(T)[:2]).sum())),
@@ -216,6 +235,8 @@ NUMERIC_CASES = [
     NumericCase("regression on normal scores y|x,w", *regression(categorical=(), scores=True)),
     NumericCase("regression per cell y|g,x,w", lambda T, edges=None: per_cell_regression(T)[0],
                 lambda T: per_cell_regression(T)[1]),
+    NumericCase("copula y", *copula(numeric=(), categorical=())),
+    NumericCase("copula y|g,x,w", *copula()),
     *[NumericCase(f"histogram {m} bins y", *histogram(m)) for m in HISTOGRAM_BINS],
     *[NumericCase(f"histogram {m} bins y|g,x", *histogram(m, ("g", "x"))) for m in (2, 64)],
 ]

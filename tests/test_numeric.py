@@ -16,7 +16,7 @@ from natlat_compress import score
 from natlat_compress.coders import get_coder
 from natlat_compress.coders.models import SymbolColumns
 from natlat_compress.coders.numeric import (HISTOGRAM_BINS, KRAFT_SLACK_BITS, NumericColumn, _student_t_bits,
-                                            class_gaussian_log_likelihood, histogram_bits, normal_quantile,
+                                            class_gaussian_log_likelihood, copula_bits, histogram_bits, normal_quantile,
                                             numeric_link_bits, regression_bits, student_t_cell_bits)
 from natlat_compress.corpus import load_table, parse_numbers, table_from_columns
 from natlat_compress.engine import Variant
@@ -34,7 +34,8 @@ def test_kinds_are_inferred_with_precision_and_missing_values():
         "expo": ["1e-3", "2.5e-3", "4", "5", "6", "7"],
     })
     kinds = {c["name"]: c for c in table.kinds()}
-    assert kinds["real"] == {"name": "real", "kind": "numeric", "precision": 0.01, "missing": 3}
+    assert kinds["real"] == {"name": "real", "kind": "numeric", "precision": 0.01, "precision_from": "decimals",
+                             "missing": 3}
     assert kinds["codes"]["kind"] == "categorical" and kinds["words"]["kind"] == "categorical"
     assert kinds["expo"]["kind"] == "numeric" and kinds["expo"]["precision"] == pytest.approx(1e-4)
     assert np.isnan(table.columns["real"].row_values()[[2, 4, 5]]).all()
@@ -163,14 +164,55 @@ def test_class_gaussians_are_a_sequential_predictive():
     assert np.isfinite(first).all()
 
 
+def test_normal_cell_probabilities_match_differences_of_erfc():
+    """The copula's cell masses, by its three rules (midpoint with curvature, Gauss–Legendre, differences of Φ),
+    against ``Φ(b) − Φ(a)`` from the standard library's erfc taken on the side of the tail (no cancellation): within
+    the relative 5e-7 the Kraft slack needs, across widths 1e-3 to 3 and centres −8 to 8, and finite past ±40."""
+    from natlat_compress.coders.numeric import normal_cell_log_probability
+
+    rng = np.random.default_rng(9)
+    mid = rng.uniform(-8, 8, 4000)
+    width = 10 ** rng.uniform(-3, 0.5, 4000)
+    low, high = mid - width / 2, mid + width / 2
+    exact = np.array([0.5 * (math.erfc(-b / math.sqrt(2)) - math.erfc(-a / math.sqrt(2))) if m < 0
+                      else 0.5 * (math.erfc(a / math.sqrt(2)) - math.erfc(b / math.sqrt(2)))
+                      for a, b, m in zip(low, high, mid)])
+    np.testing.assert_allclose(np.exp(normal_cell_log_probability(low, high)), exact, rtol=5e-7)
+    far = normal_cell_log_probability(np.array([-60.0, 45.0, -41.0]), np.array([-59.99, 47.0, -40.0]))
+    assert np.isfinite(far).all() and (far < -800).all()
+
+
+def test_copula_marginal_is_a_continuous_cdf_through_its_knots():
+    """At its knots the marginal is the mid-rank empirical CDF; Φ⁻¹F increases everywhere; the tails' density meets
+    the neighbouring piece's (no jump at the outer knots)."""
+    from natlat_compress.coders.numeric import copula_knots, copula_log_cdf, copula_scores
+
+    earlier = np.round(np.random.default_rng(3).lognormal(size=500), 2)
+    knots, cdf = copula_knots(earlier)
+    assert len(knots) == math.ceil(2 * 500 ** (1 / 3)) and (np.diff(cdf) > 0).all() and 0 < cdf[0] and cdf[-1] < 1
+    ranks = np.array([((earlier < q).sum() + (earlier == q).sum() / 2 + 0.5) / 501 for q in knots])
+    np.testing.assert_allclose(cdf, ranks)
+    np.testing.assert_allclose(copula_scores(knots, cdf, knots), normal_quantile(cdf), atol=1e-8)
+    v = np.linspace(knots[0] - 30, knots[-1] + 300, 20001)
+    assert (np.diff(copula_scores(knots, cdf, v)) > 0).all()
+    for edge in (knots[0], knots[-1]):
+        h = 1e-7
+        density = lambda x: np.diff(np.exp(copula_log_cdf(knots, cdf, np.array([x - h, x + h]))[0]))[0] / (2 * h)
+        slope = (cdf[1] - cdf[0]) / (knots[1] - knots[0]) if edge == knots[0] else \
+            (cdf[-1] - cdf[-2]) / (knots[-1] - knots[-2])
+        assert density(edge - 1e-5 if edge == knots[0] else edge + 1e-5) == pytest.approx(slope, rel=1e-3)
+
+
 def test_mixture_is_within_log2_m_of_its_best_member():
     table = as_table(get_source("gaussian_readings"), 500, 1).symbols()
     column = table.numeric["x1"]
     marginal = float(student_t_cell_bits(column.values, column.precision).sum())
     grid = np.rint(column.values / column.precision).astype(np.int64)
-    best = min([marginal] + [histogram_bits(grid, m) for m in HISTOGRAM_BINS])
+    copula = copula_bits(column.values, np.ones((len(grid), 1)), column.precision,
+                         student_t_cell_bits(column.values, column.precision))
+    best = min([marginal, copula] + [histogram_bits(grid, m) for m in HISTOGRAM_BINS])
     bits = numeric_link_bits(table, "x1", [])
-    assert best - 1e-9 <= bits + 0 and bits <= best + math.log2(1 + len(HISTOGRAM_BINS)) + 1e-9
+    assert best - 1e-9 <= bits + 0 and bits <= best + math.log2(2 + len(HISTOGRAM_BINS)) + 1e-9
 
 
 def test_missing_values_cost_their_indicator_and_keep_every_row():
@@ -276,6 +318,107 @@ def test_precision_is_never_finer_than_float64_resolves():
     values, precision = parse_numbers([b"5e-324", b"1e300", b"0"])
     assert precision == pytest.approx(1e300 * 2.0 ** -52, rel=1e-12)
     assert parse_numbers([b"0.001", b"12.5"])[1] == 0.001  # ordinary columns keep their decimals
+
+
+# -- the user's precision ---------------------------------------------------------------------------------------------
+def test_a_users_precision_rounds_values_to_its_grid_and_says_so():
+    table = table_from_columns({"x": ["0.12", "0.17", "?", "-0.04", "0.3", "1.25"] * 5, "c": ["a", "b"] * 15})
+    coarse = table.with_kinds(precision={"x": 0.1})
+    column = coarse.columns["x"]
+    assert np.allclose(column.row_values()[:6], [0.1, 0.2, np.nan, -0.0, 0.3, 1.2], equal_nan=True)
+    kinds = {c["name"]: c for c in coarse.kinds()}
+    # 0.12, 0.17, -0.04, 1.25 moved (0.3 is on the grid; a missing cell stays missing), five times each
+    assert kinds["x"] == {"name": "x", "kind": "numeric", "precision": 0.1, "precision_from": "user", "rounded": 20,
+                          "missing": 5}
+    fine = table.with_kinds(precision={"x": "0.001"})  # a finer grid moves nothing; δ may come as text (the CLI's)
+    assert fine.columns["x"].rounded == 0 and fine.columns["x"].precision == 0.001
+    assert np.array_equal(fine.columns["x"].row_values(), table.columns["x"].row_values(), equal_nan=True)
+    assert table.columns["x"].precision == 0.01  # the table itself is not modified
+    # taking rows keeps the user's precision
+    assert coarse.take(np.arange(3)).kinds()[0]["precision_from"] == "user"
+
+
+def test_a_rounded_column_is_coded_as_the_same_values_written_at_that_precision():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=400)
+    y = x + rng.normal(scale=0.5, size=400)
+    y3 = np.round(y, 3)
+    fine = table_from_columns({"x": [f"{v:.3f}" for v in x], "y": [f"{v:.3f}" for v in y3]})
+    # the three-decimal values rounded to one decimal (half to even, as the grid does), written so
+    written = table_from_columns({"x": [f"{v:.3f}" for v in x], "y": [f"{v:.1f}" for v in np.rint(y3 * 10) / 10]})
+    assert written.columns["y"].precision == 0.1
+    coder = get_coder("model")
+    rounded = fine.with_kinds(precision={"y": 0.1})
+    for target, given in (("y", []), ("y", ["x"]), ("x", ["y"])):
+        assert coder.symbol_bits(rounded.symbols(), [target], given) == pytest.approx(
+            coder.symbol_bits(written.symbols(), [target], given), rel=1e-9)
+    assert coder.symbol_bits(rounded.symbols(), ["y"]) < coder.symbol_bits(fine.symbols(), ["y"]) - 300  # log2 100
+
+
+def test_bad_precisions_are_errors_naming_what_would_be_valid():
+    table = table_from_columns({"x": ["0.5", "1.25", "2"] * 10, "c": ["a", "b", "c"] * 10, "z": [str(i / 4)
+                                                                                              for i in range(30)]})
+    with pytest.raises(CorpusError, match="unknown column 'nope'; the numeric columns are: x, z"):
+        table.with_kinds(precision={"nope": 0.1})
+    with pytest.raises(CorpusError, match="'c', which is categorical .*--numeric c.*the numeric columns are: x, z"):
+        table.with_kinds(precision={"c": 0.1})
+    for bad in (0, -0.1, "abc", float("nan"), float("inf"), None, True):
+        with pytest.raises(CorpusError, match="must be a number above 0"):
+            table.with_kinds(precision={"x": bad})
+    assert table.with_kinds(precision={"z": 1}).columns["z"].rounded == 30 - 8  # all but 0, 1, ..., 7
+    # small-integer codes are categorical until read as numeric; then they take a precision (ties go to even)
+    codes = table_from_columns({"k": ["1", "2", "3"] * 10})
+    with pytest.raises(CorpusError, match="categorical"):
+        codes.with_kinds(precision={"k": 2})
+    column = codes.with_kinds(numeric=["k"], precision={"k": 2}).columns["k"]
+    assert column.rounded == 20 and column.row_values()[:3].tolist() == [0, 2, 4]
+
+
+def test_deterministic_variants_move_by_minus_log2_delta_and_precision_free_ones_stay():
+    """A finer grid for the numeric latent, by a factor of 8, adds log2 8 = 3 bits to every row's code of Λ: the
+    deterministic variants, C(Λ|X) and the Kolmogorov mediation grow by 3 bits/row; the others do not move."""
+    source, n = get_source("gaussian_readings"), 1000
+    table = table_from_columns(sample(source, n, 0))
+    base, fine = (score(table, "L", features=source.names, null=0, jobs=1, precision=precision)["results"][0]
+                  for precision in (None, {"L": 0.001 / 8}))
+    for key in ("latent_given_features", "kolmogorov_mediation"):
+        assert (fine[key] - base[key]) / n == pytest.approx(3, abs=0.01)
+    assert fine["mediation_error"] == base["mediation_error"] and fine["features_bits"] == base["features_bits"]
+    for variant, values in base["redundancy_errors"].items():
+        moved = 3 if variant.startswith("deterministic") else 0
+        for f, value in values.items():
+            assert (fine["redundancy_errors"][variant][f] - value) / n == pytest.approx(moved, abs=0.01)
+
+
+def test_precision_from_the_cli_in_memory_and_streamed(tmp_path):
+    path = tmp_path / "t.csv"
+    cells = sample(get_source("gaussian_readings"), 1500, 1)
+    path.write_text(",".join(cells) + "\n" + "\n".join(",".join(r) for r in zip(*cells.values())) + "\n")
+    args = ["score", path, "--latent", "L", "--null", "0", "-s", "--precision", "x1=0.01,L=0.0001",
+            "--precision", "x2=1e-2"]
+    whole = json.loads(run(*args, "--format", "json").stdout)
+    streamed = score(path, "L", null=0, jobs=1, stream=20_000, precision={"x1": 0.01, "L": "0.0001", "x2": 1e-2})
+    assert streamed["corpus"]["stream"]["chunks"] > 1
+    columns = {c["name"]: c for c in whole["corpus"]["columns"]}
+    assert columns["x1"]["precision"] == 0.01 and columns["x1"]["precision_from"] == "user"
+    assert columns["x1"]["rounded"] > 1000 and columns["L"]["rounded"] == 0
+    assert columns["x3"]["precision"] == 0.001 and columns["x3"]["precision_from"] == "decimals"
+    assert whole["precision"]["user_set"] == {"x1": columns["x1"]["rounded"], "x2": columns["x2"]["rounded"], "L": 0}
+    assert streamed["corpus"]["columns"] == whole["corpus"]["columns"]
+    for variant, values in whole["results"][0]["redundancy_errors"].items():
+        assert streamed["results"][0]["redundancy_errors"][variant] == pytest.approx(values)
+    assert streamed["results"][0]["mediation_error"] == pytest.approx(whole["results"][0]["mediation_error"])
+    text = run(*args).stdout
+    assert f"x1 δ=0.01 (set by the user; {columns['x1']['rounded']:,} values rounded to its grid)" in text
+    for bad, expected in ((["nope=0.1"], "unknown column 'nope'; the numeric columns are: L, x1"),
+                          (["x1=0"], "must be a number above 0"), (["x1=abc"], "must be a number above 0"),
+                          (["x1"], "--precision takes COL=δ")):
+        for stream in ([], ["--stream", "100kB"]):
+            line = assert_one_line_error(run(*args[:6], "--precision", *bad, *stream, expect=None))
+            assert expected in line, line
+    line = assert_one_line_error(run("score", TABULAR / "credit-g.csv", "--latent", "class", "--precision",
+                                     "purpose=1", expect=None))
+    assert "'purpose', which is categorical" in line and "duration, credit_amount, age" in line
 
 
 # -- the report, the CLI and the real tables --------------------------------------------------------------------------

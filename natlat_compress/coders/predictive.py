@@ -10,7 +10,7 @@ Shapes: a column's predictive is ``(n, k)``; a row of several columns has one jo
 its cells with the first column most significant (:func:`joint_codes`), and a predictive ``(n, K_1·…·K_m)``. Memory is
 n times the alphabet: these are for checking small tables, not for scoring big ones. A numeric column's predictive is
 an object with one distribution per row over the unbounded grid of width δ (:class:`StudentTGrid`,
-:class:`HistogramGrid`; section "numeric columns" below).
+:class:`HistogramGrid`, :class:`CopulaGrid`; section "numeric columns" below).
 """
 
 from __future__ import annotations
@@ -24,14 +24,17 @@ import numpy as np
 
 from .ctw import ctw_bits, ctw_depth
 from .models import LATENT_CLASS_SIZES, _NaiveBayesParts, latent_class_fits, merge_pair
-from .numeric import (HISTOGRAM_BINS, KRAFT_SLACK_BITS, MAX_INDICATORS, MAX_REGRESSION_CELLS, REGRESSION_GROWTH,
-                      SCALE_FLOOR_CELLS, _log_gamma, _numeric_regressors, class_gaussian_log_likelihood)
+from .numeric import (COPULA_FIRST_ROW, COPULA_MAX_REGRESSORS, COPULA_SCALE_FLOOR, HISTOGRAM_BINS, KRAFT_SLACK_BITS,
+                      MAX_INDICATORS, MAX_REGRESSION_CELLS, REGRESSION_GROWTH, SCALE_FLOOR_CELLS, _log_gamma,
+                      _log_normal_cdf,
+                      _numeric_regressors, class_gaussian_log_likelihood, copula_knots, copula_scores,
+                      normal_cell_log_probability)
 
 __all__ = ["kt_predictive", "kt_predictive_by_context", "nb_predictive", "latent_class_predictive",
            "mixture_predictive", "chain_predictive", "joint_codes", "code_length", "link_class_predictives",
            "ctw_predictive", "context_tree_class_predictive", "joint_class_predictives",
            "StudentTGrid", "HistogramGrid", "student_t_cdf", "student_t_cell_predictive", "regression_predictive",
-           "histogram_predictive", "grid_bits", "numeric_link_class",
+           "histogram_predictive", "CopulaGrid", "copula_predictive", "grid_bits", "numeric_link_class",
            "numeric_link_class_bits", "gaussian_class_predictive"]
 
 Column = tuple[np.ndarray, int]
@@ -393,6 +396,114 @@ class HistogramGrid:
         return int(self.edges[0]), int(self.edges[-1])
 
 
+class CopulaGrid:
+    """Per row, numeric.py's Gaussian-copula member: the grid cell ``[(j − ½)δ, (j + ½)δ)`` mapped through the row's
+    marginal ``z = Φ⁻¹(F(v))`` (knots and CDF values from the earlier rows) has the Gaussian mass of that interval
+    under ``N(location, scale²)``, divided by ``1 + 1e-6``; rows the member does not code take ``fallback``'s."""
+
+    def __init__(self, fallback: StudentTGrid, delta: float) -> None:
+        self.fallback = fallback
+        self.delta = float(delta)
+        self.header_bits = 0.0
+        self.block = np.full(len(fallback), -1)  # each row's block (-1: the fallback's row)
+        self.marginals: list[tuple[np.ndarray, np.ndarray]] = []
+        self.location = np.zeros(len(fallback))
+        self.scale = np.ones(len(fallback))
+        self.condition = 1.0  # the worst condition number of a block's A (see regression_predictive)
+
+    def __len__(self) -> int:
+        return len(self.fallback)
+
+    def _log2_cell(self, rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``log2 P`` of grid position ``positions[i]`` at row ``rows[i]`` (copula rows, one block at a time)."""
+        out = np.empty(len(rows))
+        for b in np.unique(self.block[rows]).tolist():
+            mine = self.block[rows] == b
+            knots, cdf = self.marginals[b]
+            at = positions[mine] * self.delta
+            low, high = (copula_scores(knots, cdf, at + side * self.delta / 2) for side in (-1, 1))
+            location, scale = self.location[rows[mine]], self.scale[rows[mine]]
+            out[mine] = normal_cell_log_probability((low - location) / scale, (high - location) / scale) / math.log(2)
+        return out - KRAFT_SLACK_BITS
+
+    def log2_cells(self, row: int, positions: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.float64)
+        if self.block[row] < 0:
+            return self.fallback.log2_cells(row, positions)
+        return self._log2_cell(np.full(len(positions), row), positions)
+
+    def row_bits(self, values: np.ndarray) -> np.ndarray:
+        out = self.fallback.row_bits(values)
+        coded = np.flatnonzero(self.block >= 0)
+        out[coded] = -self._log2_cell(coded, np.rint(np.asarray(values)[coded] / self.delta))
+        return out
+
+    def _value_at(self, row: int, z: float) -> float:
+        """The value v with ``Φ⁻¹(F(v)) = z`` under the row's marginal (the inverse of numeric.py's tails too)."""
+        knots, cdf = self.marginals[self.block[row]]
+        log_p = float(_log_normal_cdf(np.array([-abs(z)]))[0])  # ln Φ(−|z|): the tail mass on z's side
+        if z <= 0:
+            if log_p >= math.log(cdf[0]):
+                return float(np.interp(math.exp(log_p), cdf, knots))
+            w = cdf[0] * (knots[1] - knots[0]) / (cdf[1] - cdf[0])
+            return float(knots[0] + w * (log_p - math.log(cdf[0])))
+        if log_p >= math.log(1 - cdf[-1]):
+            return float(np.interp(1 - math.exp(log_p), cdf, knots))
+        w = (1 - cdf[-1]) * (knots[-1] - knots[-2]) / (cdf[-1] - cdf[-2])
+        return float(knots[-1] - w * (log_p - math.log(1 - cdf[-1])))
+
+    def window(self, row: int) -> tuple[int, int]:
+        """The grid positions whose cells lie within ``TAIL_SCALES`` / 4 standard deviations of the location on the
+        normal-score scale (at most ``MAX_HALF_WIDTH`` cells either side of the centre)."""
+        if self.block[row] < 0:
+            return self.fallback.window(row)
+        reach = TAIL_SCALES / 4 * self.scale[row]
+        lo, hi = (self._value_at(row, self.location[row] + side * reach) / self.delta for side in (-1, 1))
+        centre = int(round(self._value_at(row, self.location[row]) / self.delta))
+        return max(math.floor(lo), centre - MAX_HALF_WIDTH), min(math.ceil(hi) + 1, centre + MAX_HALF_WIDTH + 1)
+
+    def tail_mass(self, row: int, below: float, above: float) -> float:
+        """``P(V < below) + P(V > above)`` for the row's continuous distribution (the copula rows only)."""
+        knots, cdf = self.marginals[self.block[row]]
+        low, high = (float((copula_scores(knots, cdf, np.array([v]))[0] - self.location[row]) / self.scale[row])
+                     for v in (below, above))
+        return 0.5 * math.erfc(-low / math.sqrt(2)) + 0.5 * math.erfc(high / math.sqrt(2))  # Φ(low) + 1 − Φ(high)
+
+
+def copula_predictive(y: np.ndarray, design: np.ndarray, delta: float, fallback: StudentTGrid) -> CopulaGrid:
+    """numeric.py's Gaussian-copula member row by row: blocks [s, e) from row ``COPULA_FIRST_ROW``, growing by 25 %;
+    in each, the marginal from rows [0, s) (knots and mid-rank CDF), each row's normal score ``Φ⁻¹F(y)`` under its own
+    block's marginal, the scores of the earlier scored rows regressed on the design (a direct solve with the ridge; at
+    least d + 2 of them, else the fallback's rows), a row's location ``zᵀβ̂`` and scale ``√(SSR/(m − d)·(1 + zᵀA⁻¹z))``
+    (at least ``COPULA_SCALE_FLOOR``)."""
+    n, d = design.shape
+    out = CopulaGrid(fallback, delta)
+    scores = np.full(n, np.nan)
+    s = min(COPULA_FIRST_ROW, n)
+    while s < n:
+        e = min(n, max(s + 1, math.ceil(s * REGRESSION_GROWTH)))
+        knots, cdf = copula_knots(y[:s])
+        earlier = np.flatnonzero(~np.isnan(scores[:s]))
+        if len(knots) >= 2:
+            scores[s:e] = copula_scores(knots, cdf, y[s:e])
+            if len(earlier) >= d + 2:
+                z, target = design[earlier], scores[earlier]
+                gram = z.T @ z
+                gram += 1e-10 * max(float(np.trace(gram)) / d, 1e-300) * np.eye(d)
+                out.condition = max(out.condition, float(np.linalg.cond(gram)))
+                coef = np.linalg.solve(gram, z.T @ target)
+                residual = float(((target - z @ coef) ** 2).sum())
+                rows = design[s:e]
+                leverage = (rows * np.linalg.solve(gram, rows.T).T).sum(axis=1)
+                out.block[s:e] = len(out.marginals)
+                out.marginals.append((knots, cdf))
+                out.location[s:e] = rows @ coef
+                out.scale[s:e] = np.maximum(np.sqrt(residual / (len(earlier) - d) * (1 + leverage)),
+                                            COPULA_SCALE_FLOOR)
+        s = e
+    return out
+
+
 def _exclusive_cumsum(values: np.ndarray) -> np.ndarray:
     """Sums over the rows before each row (axis 0). Not ``cumsum − values``: that rounds with the row's own value in,
     and a decoder, which has not seen it yet, would round differently."""
@@ -492,9 +603,10 @@ def numeric_link_class(table, target: str, given: Sequence[str],
     Members: Student-t; quantile histograms with 2..64 bins; given columns G: Student-t per joint value of G's
     categorical columns, a regression per such value (when G has numeric columns too and at most 32 values), the
     regressions on indicators and standardised numeric columns and on their normal scores, and the histograms given the
-    categorical columns with the bins of each numeric column (numeric.py evaluates the best one). ``M`` counts
-    1 + 6 members, and with G: 1 + 1 + 2 + 6 per numeric column of G (at least 6). ``edges``: every histogram's
-    edges (a decoder's, read from the header of the one member it decodes)."""
+    categorical columns with the bins of each numeric column (numeric.py evaluates the best one); the Gaussian copula
+    on the indicators and normal scores of G when they are at most ``COPULA_MAX_REGRESSORS``. ``M`` counts
+    1 + 6 members, with G 1 + 1 + 2 + 6 per numeric column of G (at least 6), and 1 for the copula. ``edges``: every
+    histogram's edges (a decoder's, read from the header of the one member it decodes)."""
     column = table.numeric[target]
     present = ~column.missing
     y, delta = column.values[present], column.precision
@@ -504,9 +616,9 @@ def numeric_link_class(table, target: str, given: Sequence[str],
     marginal = student_t_cell_predictive(y, delta)
     members: list = [marginal, *(histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS)]
     class_size = 1 + len(HISTOGRAM_BINS)
+    fallback = marginal
     if given:
         class_size += 1 + 1 + 2 + len(HISTOGRAM_BINS) * max(1, len(numeric_given))
-        fallback = marginal
         if categorical_given:
             cells = np.unique(joint_codes([table[g] for g in categorical_given])[0][present], return_inverse=True)[1]
             fallback = student_t_cell_predictive(y, delta, cells)
@@ -532,6 +644,12 @@ def numeric_link_class(table, target: str, given: Sequence[str],
                             for m in HISTOGRAM_BINS]
             else:
                 members += [histogram_predictive(y, delta, m, edges=edges) for m in HISTOGRAM_BINS]
+    regressors = [c for g in given for c in (
+        [x[present] for x in _numeric_regressors(table.numeric[g], True)] if g in table.numeric
+        else list(np.eye(table[g][1])[table[g][0][present]][:, 1:].T) if table[g][1] - 1 <= MAX_INDICATORS else [])]
+    if len(regressors) <= COPULA_MAX_REGRESSORS:
+        members.append(copula_predictive(y, np.column_stack([np.ones(n), *regressors]), delta, fallback))
+        class_size += 1
     return members, class_size
 
 
