@@ -72,6 +72,7 @@ NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (1
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
 NB_HEAD_CACHE_CELLS = 1 << 23  # naive-Bayes factor cells kept for the gate's rows (64 MB)
+MODEL_BLOCK_ROWS = 1 << 16  # rows whose temporaries a block-wise member holds at once (issue #16: bounded memory)
 
 
 class SymbolColumns:
@@ -139,49 +140,115 @@ def block_starts(n: int, growth: float = NB_BLOCK_GROWTH) -> np.ndarray:
     return np.array(starts[:-1], dtype=np.int64)
 
 
-def _counts_by_block(block_of_row: np.ndarray, n_blocks: int, group: np.ndarray, n_groups: int,
-                     target: np.ndarray, k: int) -> np.ndarray:
-    """``out[b, g, a]`` = the rows before block b with ``group == g`` and ``target == a``."""
-    cells = np.bincount((block_of_row * n_groups + group) * k + target, minlength=n_blocks * n_groups * k)
-    before = np.cumsum(cells.reshape(n_blocks, n_groups * k), axis=0) - cells.reshape(n_blocks, n_groups * k)
-    return before.reshape(n_blocks, n_groups, k)
+def _row_blocks(lo: int, hi: int):
+    """Rows lo..hi in blocks of ``MODEL_BLOCK_ROWS``: what a block-wise member holds temporaries for at once."""
+    for start in range(lo, hi, MODEL_BLOCK_ROWS):
+        yield start, min(start + MODEL_BLOCK_ROWS, hi)
+
+
+def _wide(codes: np.ndarray) -> np.ndarray:
+    """Codes as int64 for arithmetic (a table keeps them in the narrowest type; ``uint8 * 1000`` would overflow)."""
+    return codes.astype(np.int64, copy=False)
 
 
 class _NaiveBayesParts:
     """The naive-Bayes log scores from the statistics of earlier blocks: the prior ``ln(n_a + ½)`` and, per given
     column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)``. Logarithms are taken on the small per-block
     tables, then gathered for a range of rows: the scores are rows × classes, so they are made for ``chunks`` of at
-    most ``NB_SCORE_CELLS`` cells — a target with as many classes as rows (an id column) would otherwise need n²."""
+    most ``NB_SCORE_CELLS`` cells — a target with as many classes as rows (an id column) would otherwise need n².
+
+    Memory does not grow with the rows (issue #16): no per-row array is kept, and each given column's counts are
+    carried from block to block (:class:`_RunningPairs`, one given alphabet × target alphabet table) instead of a
+    table per block. Every number is the one the whole-array computation gives (the same integer counts, the same
+    logarithms of them), so the bits are too (tests/test_model_pins.py)."""
 
     def __init__(self, target: np.ndarray, k: int) -> None:
         n = len(target)
-        self.target, self.k = target, k
-        starts = block_starts(n)
-        self.n_blocks = len(starts)
-        self.block = np.searchsorted(starts, np.arange(n), side="right") - 1
-        self.class_counts = _counts_by_block(self.block, self.n_blocks, np.zeros(n, dtype=np.int64), 1, target,
-                                             k)[:, 0, :]
+        self.target, self.k, self.n = target, k, n
+        self.starts = block_starts(n)
+        self.ends = np.append(self.starts[1:], n)
+        self.n_blocks = len(self.starts)
+        cells = np.zeros(self.n_blocks * k, dtype=np.int64)
+        for lo, hi in _row_blocks(0, n):
+            cells += np.bincount(self.block(lo, hi) * k + target[lo:hi], minlength=self.n_blocks * k)
+        cells = cells.reshape(self.n_blocks, k)
+        self.class_counts = np.cumsum(cells, axis=0) - cells  # [b, a]: rows before block b with target a
         self.log_prior = np.log(self.class_counts + 0.5)
         step = max(1, NB_SCORE_CELLS // max(k, 1))
         self.chunks = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-        self._tables: dict[int, tuple] = {}  # id(codes) -> (column, per-block log table): kept while chunks run
+        self._running: dict[int, tuple] = {}  # id(codes) -> (column, its running counts): kept while chunks run
+
+    def block(self, lo: int, hi: int) -> np.ndarray:
+        """The block of each row lo..hi."""
+        return np.searchsorted(self.starts, np.arange(lo, hi), side="right") - 1
 
     def prior(self, lo: int, hi: int) -> np.ndarray:
-        return self.log_prior[self.block[lo:hi]]
+        return self.log_prior[self.block(lo, hi)]
 
     def factor(self, column: tuple[np.ndarray, int], lo: int, hi: int) -> np.ndarray:
-        codes, kj = column
-        if id(codes) not in self._tables:
-            pairs = _counts_by_block(self.block, self.n_blocks, codes, kj, self.target, self.k)
-            table = np.log(pairs + 0.5) - np.log(self.class_counts + kj / 2)[:, None, :]
-            self._tables[id(codes)] = (column, table)
-        return self._tables[id(codes)][1][self.block[lo:hi], codes[lo:hi]]
+        codes, _ = column
+        if id(codes) not in self._running:
+            self._running[id(codes)] = (column, _RunningPairs(self, column))
+        return self._running[id(codes)][1].factor(lo, hi)
+
+    def cells(self) -> int:
+        """The cells of count and log tables held for the given columns."""
+        return sum(running.cells() for _, running in self._running.values())
 
     def scores(self, columns: Sequence[tuple[np.ndarray, int]], lo: int, hi: int) -> np.ndarray:
         scores = self.prior(lo, hi)
         for column in columns:
             scores += self.factor(column, lo, hi)
         return scores
+
+
+class _RunningPairs:
+    """One given column's naive-Bayes factor, block by block: the counts ``n[g, a]`` of the rows before the current
+    block, carried forward (rewound to the first block when an earlier row is asked), the current block's log table,
+    and the last range's factor (callers ask the same chunk's factor several times)."""
+
+    def __init__(self, parts: _NaiveBayesParts, column: tuple[np.ndarray, int]) -> None:
+        self.parts = parts
+        self.codes, self.kj = column
+        self._rewind()
+        self.last: tuple[int, int, np.ndarray] | None = None
+
+    def _rewind(self) -> None:
+        self.at = 0  # the block whose earlier rows ``counts`` holds
+        self.counts = np.zeros(self.kj * self.parts.k, dtype=np.int64)
+        self.table: np.ndarray | None = None
+
+    def cells(self) -> int:
+        return 2 * len(self.counts) + (self.last[2].size if self.last else 0)
+
+    def _advance(self, block: int) -> None:
+        parts = self.parts
+        if block < self.at:
+            self._rewind()
+        if block > self.at:
+            for lo, hi in _row_blocks(int(parts.starts[self.at]), int(parts.starts[block])):
+                self.counts += np.bincount(_wide(self.codes[lo:hi]) * parts.k + parts.target[lo:hi],
+                                           minlength=len(self.counts))
+            self.at, self.table = block, None
+        if self.table is None:
+            pairs = self.counts.reshape(self.kj, parts.k)
+            self.table = np.log(pairs + 0.5) - np.log(parts.class_counts[block] + self.kj / 2)[None, :]
+
+    def factor(self, lo: int, hi: int) -> np.ndarray:
+        """``ln P(g_j | a)`` for rows lo..hi and every class a, from the rows before each row's block."""
+        if self.last is not None and self.last[:2] == (lo, hi):
+            return self.last[2]
+        parts = self.parts
+        out = np.empty((hi - lo, parts.k))
+        if hi > lo:
+            first, last = parts.block(lo, lo + 1)[0], parts.block(hi - 1, hi)[0]
+            for block in range(first, last + 1):
+                self._advance(block)
+                r0, r1 = max(lo, int(parts.starts[block])), min(hi, int(parts.ends[block]))
+                out[r0 - lo:r1 - lo] = self.table[self.codes[r0:r1]]
+        self.last = None  # the previous range's factor let go before this one is kept
+        self.last = (lo, hi, out)
+        return out
 
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
@@ -414,7 +481,7 @@ def _nb_head_bits(head: SymbolColumns, target: str, given: Sequence[str]) -> flo
     the kept tables pass ``NB_HEAD_CACHE_CELLS`` cells they are all dropped (memory stays bounded, an id column too)."""
     kept = head.cache.setdefault("nb parts", {})
     if target not in kept:
-        cells = sum(len(table.ravel()) for parts in kept.values() for _, table in parts._tables.values())
+        cells = sum(parts.cells() for parts in kept.values())
         if cells > NB_HEAD_CACHE_CELLS:
             kept.clear()
         kept[target] = _NaiveBayesParts(*head[target])
