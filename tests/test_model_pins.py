@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from natlat_compress.coders import models
 from natlat_compress.corpus import load_table, table_from_columns
@@ -80,8 +81,11 @@ def test_model_bits_equal_their_pins():
 
 @pytest.mark.parametrize("block_rows", [1, 37, 1000])
 def test_model_bits_in_tiny_blocks_equal_their_pins(block_rows, monkeypatch):
-    """Blocks of 1, 37 and 1,000 rows: each table crosses many block boundaries."""
+    """Blocks of 1, 37 and 1,000 rows, and rising-factorial tables made in pieces of that size: each table crosses
+    many block boundaries."""
     monkeypatch.setattr(models, "MODEL_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(models, "LOG_TABLE_ROWS", block_rows)
+    monkeypatch.setattr(models, "_RISING_MARKS", {})
     names = ["credit-g", "xor_3", "benchmark_shape"] if block_rows > 1 else ["house-votes"]
     now, pins = current_bits(names), pinned(names)
     assert now.keys() == pins.keys() and pins
@@ -92,3 +96,29 @@ def test_model_bits_in_tiny_blocks_equal_their_pins(block_rows, monkeypatch):
 if __name__ == "__main__":
     PINS.write_text(json.dumps(current_bits(), indent=1) + "\n")
     print(f"wrote {PINS}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 70), st.sampled_from([0.5, 1.0, 4.0, 500.0]), st.integers(0, 3000), st.data())
+def test_rising_factorial_in_pieces_equals_the_whole_table(piece, beta, n, data):
+    """The table made in pieces gives exactly the entries of one cumulative sum (the marks carried between calls)."""
+    models.LOG_TABLE_ROWS, saved = piece, models.LOG_TABLE_ROWS
+    try:
+        for _ in range(2):  # the second call starts from the first one's marks
+            counts = np.array(data.draw(st.lists(st.integers(0, n), min_size=1, max_size=40)))
+            assert np.array_equal(models._log_rising_at(beta, counts), models._log_rising(beta, n)[counts])
+    finally:
+        models.LOG_TABLE_ROWS = saved
+        models._RISING_MARKS.clear()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 5000), st.integers(0, 2**32 - 1))
+def test_pairwise_sum_in_pieces_equals_numpys_sum(block_rows, n, seed):
+    """Summed piece by piece where numpy's pairwise summation splits, the rows' values give numpy's very float."""
+    values = np.random.default_rng(seed).normal(size=n) * 10.0 ** np.random.default_rng(seed).integers(-3, 6, n)
+    models.MODEL_BLOCK_ROWS, saved = block_rows, models.MODEL_BLOCK_ROWS
+    try:
+        assert models._pairwise_sum(lambda lo, hi: values[lo:hi], 0, n) == float(values.sum())
+    finally:
+        models.MODEL_BLOCK_ROWS = saved

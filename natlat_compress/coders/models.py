@@ -100,6 +100,36 @@ def _log_rising(beta: float, n: int) -> np.ndarray:
     return out
 
 
+LOG_TABLE_ROWS = 1 << 18  # a rising-factorial table up to this many entries is made whole and cached (2 MB)
+_RISING_MARKS: dict[tuple, list[float]] = {}  # (beta, piece) -> table[i · piece] for i = 0, 1, ...
+
+
+def _log_rising_at(beta: float, counts: np.ndarray) -> np.ndarray:
+    """``_log_rising(beta, n)[counts]`` for any n ≥ max(counts), without a table of the rows' size (issue #16).
+
+    Up to ``LOG_TABLE_ROWS`` a cached table; beyond, the table is made in pieces of that size, each piece's cumulative
+    sum started from the last entry of the piece before — the same additions in the same order as one ``cumsum``, so
+    the same numbers — keeping only the entries asked. Each piece's first entry is remembered per ``beta``."""
+    counts = np.asarray(counts)
+    top = int(counts.max()) if counts.size else 0
+    if top <= LOG_TABLE_ROWS:
+        return _log_rising(beta, LOG_TABLE_ROWS // 64 if top <= LOG_TABLE_ROWS // 64 else LOG_TABLE_ROWS)[counts]
+    needed = np.unique(counts)
+    values = np.empty(len(needed))
+    marks = _RISING_MARKS.setdefault((beta, LOG_TABLE_ROWS), [0.0])
+    for piece in range(top // LOG_TABLE_ROWS + 1):
+        lo = piece * LOG_TABLE_ROWS
+        hi = min(lo + LOG_TABLE_ROWS, top)  # the piece holds table[lo..hi]
+        first, last = np.searchsorted(needed, lo), np.searchsorted(needed, hi, side="right")
+        if first == last and piece + 1 < len(marks):
+            continue
+        entries = np.cumsum(np.concatenate([[marks[piece]], np.log(np.arange(lo, hi) + beta)]))
+        if piece + 1 == len(marks) and hi == lo + LOG_TABLE_ROWS:
+            marks.append(float(entries[-1]))
+        values[first:last] = entries[needed[first:last] - lo]
+    return values[np.searchsorted(needed, counts)]
+
+
 def _context(columns: Sequence[tuple[np.ndarray, int]], n: int) -> tuple[np.ndarray, int]:
     """The joint value of several columns as one code < n_contexts (compacted when the product grows large)."""
     context = np.zeros(n, dtype=np.int64)
@@ -121,15 +151,51 @@ def _compact(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 def kt_bits(target: np.ndarray, k: int, context: np.ndarray | None = None, n_contexts: int = 1) -> float:
     """The KT code length of ``target`` (alphabet size ``k``) given ``context``, in bits, in closed form."""
-    n = len(target)
-    if n == 0:
+    return _kt_from_counts(*_kt_counts(target, k, n_contexts, lambda lo, hi: context[lo:hi]
+                                       if context is not None else None), k)
+
+
+def _kt_counts(target: np.ndarray, k: int, n_contexts: int, context_of) -> tuple[np.ndarray, np.ndarray]:
+    """The counts ``(cell[c·k + a], total[c])`` of (context, target) over all rows, gathered over blocks of rows
+    (``context_of(lo, hi)``: the context codes of rows lo..hi, or None for one context)."""
+    cell = np.zeros(n_contexts * k, dtype=np.int64)
+    total = np.zeros(n_contexts, dtype=np.int64)
+    for lo, hi in _row_blocks(0, len(target)):
+        context = context_of(lo, hi)
+        if context is None:
+            cell += np.bincount(target[lo:hi], minlength=k)
+            total[0] += hi - lo
+        else:
+            context = _wide(context)
+            cell += np.bincount(context * k + target[lo:hi], minlength=n_contexts * k)
+            total += np.bincount(context, minlength=n_contexts)
+    return cell, total
+
+
+def _kt_from_counts(cell: np.ndarray, total: np.ndarray, k: int) -> float:
+    """KT's closed form over final counts: ``Σ_c [ln Γ(N_c + K/2) − ln Γ(K/2)] − Σ_ca [ln Γ(n_ca + ½) − ln Γ(½)]``."""
+    if not total.any():
         return 0.0
-    if context is None:
-        context = np.zeros(n, dtype=np.int64)
-    cell = np.bincount(context * k + target, minlength=n_contexts * k)
-    total = np.bincount(context, minlength=n_contexts)
-    nats = _log_rising(k / 2, n)[total].sum() - _log_rising(0.5, n)[cell].sum()
+    nats = _log_rising_at(k / 2, total).sum() - _log_rising_at(0.5, cell).sum()
     return float(nats / LN2)
+
+
+def _kt_given(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]], n: int) -> float:
+    """KT of ``target`` with the joint value of the ``given`` columns as context. When the product of their alphabets
+    is small enough that :func:`_context` would not compact it, the context is made block by block (memory does not
+    grow with the rows, issue #16); otherwise it is made whole and compacted, as :func:`_context` does."""
+    size = math.prod(kj for _, kj in given)
+    if size > max(4 * n, 1 << 16):
+        context, size = _context(given, n)
+        return kt_bits(target, k, context, size)
+
+    def context_of(lo: int, hi: int) -> np.ndarray:
+        context = np.zeros(hi - lo, dtype=np.int64)
+        for codes, kj in given:
+            context = context * kj + codes[lo:hi]
+        return context
+
+    return _kt_from_counts(*_kt_counts(target, k, size, context_of), k)
 
 
 def block_starts(n: int, growth: float = NB_BLOCK_GROWTH) -> np.ndarray:
@@ -149,6 +215,17 @@ def _row_blocks(lo: int, hi: int):
 def _wide(codes: np.ndarray) -> np.ndarray:
     """Codes as int64 for arithmetic (a table keeps them in the narrowest type; ``uint8 * 1000`` would overflow)."""
     return codes.astype(np.int64, copy=False)
+
+
+def _pairwise_sum(values_of: Callable[[int, int], np.ndarray], lo: int, hi: int) -> float:
+    """``values_of(lo, hi).sum()`` — numpy's pairwise summation of the rows' values — without holding them all: the
+    range is split where numpy splits it (half, rounded down to a multiple of 8) until a piece fits in a block, and
+    each piece is summed by numpy. The same additions in the same order, so the same float (tests/test_model_pins.py)."""
+    n = hi - lo
+    if n <= max(MODEL_BLOCK_ROWS, 128):
+        return float(np.sum(values_of(lo, hi)))
+    half = n // 2 - (n // 2) % 8
+    return _pairwise_sum(values_of, lo, lo + half) + _pairwise_sum(values_of, lo + half, hi)
 
 
 class _NaiveBayesParts:
@@ -276,7 +353,7 @@ def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int
     rows = min(len(classes), PAIR_SELECTION_ROWS)
     if ki * kj > rows:
         return 0.0, 0
-    n = np.bincount((classes[:rows] * ki + ci[:rows]) * kj + cj[:rows],
+    n = np.bincount((_wide(classes[:rows]) * ki + ci[:rows]) * kj + cj[:rows],
                     minlength=n_classes * ki * kj).reshape(n_classes, ki, kj).astype(float)
     per_class, a, b = n.sum(axis=(1, 2)), n.sum(axis=2), n.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -302,7 +379,10 @@ def merge_pair(columns: Sequence[tuple[np.ndarray, int]], pair: tuple[int, int])
     """The columns with ``pair`` replaced by one column of their joint value (in the first one's place)."""
     i, j = pair
     (ci, ki), (cj, kj) = columns[i], columns[j]
-    return [(ci * kj + cj, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
+    joint = np.empty(len(ci), dtype=np.min_scalar_type(max(ki * kj - 1, 0)))  # narrow, made block by block
+    for lo, hi in _row_blocks(0, len(ci)):
+        joint[lo:hi] = _wide(ci[lo:hi]) * kj + cj[lo:hi]
+    return [(joint, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
 
 
 def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.random.Generator,
@@ -411,10 +491,9 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int, p
     start = min(LC_FIRST_BLOCK, len(columns[0][0]))
     bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
     for start, stop, log_prior, log_theta in latent_class_fits(columns, classes, perks):
-        # Scores in blocks of rows (memory), the rows' bits summed at once (the same sum as without blocks).
-        per_row = [_lc_row_bits(_lc_scores(columns, lo, min(lo + LC_BLOCK_ROWS, stop), log_prior, log_theta))
-                   for lo in range(start, stop, LC_BLOCK_ROWS)]
-        bits += float(np.concatenate(per_row).sum())
+        # Scores in blocks of rows (memory), summed as one sum over the rows would be (the same float).
+        bits += _pairwise_sum(lambda lo, hi: _lc_row_bits(_lc_scores(columns, lo, hi, log_prior, log_theta)),
+                              start, stop)
     return bits
 
 
@@ -585,11 +664,7 @@ class ModelCoder(Coder):
         key = ("kt", target, frozenset(given))
         if key not in table.cache:
             codes, k = table[target]
-            if given:
-                context, size = _context([table[g] for g in given], table.n)
-                table.cache[key] = kt_bits(codes, k, context, size)
-            else:
-                table.cache[key] = kt_bits(codes, k)
+            table.cache[key] = _kt_given(codes, k, [table[g] for g in given], table.n)
         return table.cache[key]
 
     def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: Sequence[float] = (),
@@ -663,7 +738,7 @@ class ModelCoder(Coder):
             scores = np.broadcast_to(np.log(class_counts + 0.5), (rows.n, k)).copy()
             for g in given:
                 g_codes, kg = both[g]
-                pairs = np.bincount(g_codes[:t] * k + codes[:t], minlength=kg * k).reshape(kg, k)
+                pairs = np.bincount(_wide(g_codes[:t]) * k + codes[:t], minlength=kg * k).reshape(kg, k)
                 scores += (np.log(pairs + 0.5) - np.log(class_counts + kg / 2))[g_codes[t:]]
             top = scores.max(axis=1)
             norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
