@@ -39,6 +39,13 @@ Members (each is also a coder of its own):
   only adds probability. Every member is sequential, so the mixture is too.
 * ``…:tail`` — ``n`` times the rate of the second half of the rows coded after the first: the same model with most of
   its sample-size regret removed (an estimate, not a code length of the table).
+
+**Memory** (issue #16: ``--stream`` with ``model`` on tables of tens of millions of rows). Codes stay in the
+narrowest unsigned type (1–2 bytes a cell) and are widened a block of ``MODEL_BLOCK_ROWS`` rows at a time; KT's counts,
+naive Bayes's per-column counts and the latent-class sums are carried from block to block, and no table of the rows'
+size is made (:func:`_log_rising_at`, :func:`_pairwise_sum`). Every number is the one the whole-array computation gives
+— the same integer counts, the same additions in the same order — so the bits are exactly those of main before the
+change (tests/test_model_pins.py). The context tree (:mod:`.ctw`) still holds per-row arrays where it is evaluated.
 """
 
 from __future__ import annotations
@@ -281,27 +288,26 @@ class _NaiveBayesParts:
 
 class _RunningPairs:
     """One given column's naive-Bayes factor, block by block: the counts ``n[g, a]`` of the rows before the current
-    block, carried forward (rewound to the first block when an earlier row is asked), the current block's log table,
-    and the last range's factor (callers ask the same chunk's factor several times)."""
+    block, carried forward, and the current block's log table. Callers ask the same chunk's factor several times: the
+    counts at the chunk's first block are kept, so going back to it costs the chunk's rows, not all rows before."""
 
     def __init__(self, parts: _NaiveBayesParts, column: tuple[np.ndarray, int]) -> None:
         self.parts = parts
         self.codes, self.kj = column
-        self._rewind()
-        self.last: tuple[int, int, np.ndarray] | None = None
+        self._restore(0, np.zeros(self.kj * parts.k, dtype=np.int64))
+        self.mark = (0, self.counts.copy())  # (a block, the counts before it)
 
-    def _rewind(self) -> None:
-        self.at = 0  # the block whose earlier rows ``counts`` holds
-        self.counts = np.zeros(self.kj * self.parts.k, dtype=np.int64)
-        self.table: np.ndarray | None = None
+    def _restore(self, block: int, counts: np.ndarray) -> None:
+        self.at, self.counts, self.table = block, counts, None  # ``counts``: the rows before block ``at``
 
     def cells(self) -> int:
-        return 2 * len(self.counts) + (self.last[2].size if self.last else 0)
+        return 2 * len(self.counts) + len(self.mark[1])
 
     def _advance(self, block: int) -> None:
         parts = self.parts
         if block < self.at:
-            self._rewind()
+            self._restore(*(self.mark if self.mark[0] <= block else (0, np.zeros_like(self.counts))))
+            self.counts = self.counts.copy()
         if block > self.at:
             for lo, hi in _row_blocks(int(parts.starts[self.at]), int(parts.starts[block])):
                 self.counts += np.bincount(_wide(self.codes[lo:hi]) * parts.k + parts.target[lo:hi],
@@ -313,18 +319,17 @@ class _RunningPairs:
 
     def factor(self, lo: int, hi: int) -> np.ndarray:
         """``ln P(g_j | a)`` for rows lo..hi and every class a, from the rows before each row's block."""
-        if self.last is not None and self.last[:2] == (lo, hi):
-            return self.last[2]
         parts = self.parts
         out = np.empty((hi - lo, parts.k))
         if hi > lo:
             first, last = parts.block(lo, lo + 1)[0], parts.block(hi - 1, hi)[0]
+            self._advance(first)
+            if self.mark[0] != first:
+                self.mark = (first, self.counts.copy())
             for block in range(first, last + 1):
                 self._advance(block)
                 r0, r1 = max(lo, int(parts.starts[block])), min(hi, int(parts.ends[block]))
                 out[r0 - lo:r1 - lo] = self.table[self.codes[r0:r1]]
-        self.last = None  # the previous range's factor let go before this one is kept
-        self.last = (lo, hi, out)
         return out
 
 
