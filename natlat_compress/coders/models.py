@@ -252,10 +252,10 @@ class _NaiveBayesParts:
         self.starts = block_starts(n)
         self.ends = np.append(self.starts[1:], n)
         self.n_blocks = len(self.starts)
-        cells = np.zeros(self.n_blocks * k, dtype=np.int64)
+        flat = np.zeros(self.n_blocks * k, dtype=np.int64)
         for lo, hi in _row_blocks(0, n):
-            cells += np.bincount(self.block(lo, hi) * k + target[lo:hi], minlength=self.n_blocks * k)
-        cells = cells.reshape(self.n_blocks, k)
+            flat += np.bincount(self.block(lo, hi) * k + target[lo:hi], minlength=self.n_blocks * k)
+        cells = flat.reshape(self.n_blocks, k)
         self.class_counts = np.cumsum(cells, axis=0) - cells  # [b, a]: rows before block b with target a
         self.log_prior = np.log(self.class_counts + 0.5)
         step = max(1, NB_SCORE_CELLS // max(k, 1))
@@ -294,16 +294,18 @@ class _RunningPairs:
     def __init__(self, parts: _NaiveBayesParts, column: tuple[np.ndarray, int]) -> None:
         self.parts = parts
         self.codes, self.kj = column
-        self._restore(0, np.zeros(self.kj * parts.k, dtype=np.int64))
-        self.mark = (0, self.counts.copy())  # (a block, the counts before it)
+        self.at, self.counts = 0, np.zeros(self.kj * parts.k, dtype=np.int64)  # ``counts``: the rows before block ``at``
+        self.table: np.ndarray | None = None  # block ``at``'s log table, once made
+        self.mark: tuple[int, np.ndarray] = (0, self.counts.copy())  # (a block, the counts before it)
 
     def _restore(self, block: int, counts: np.ndarray) -> None:
-        self.at, self.counts, self.table = block, counts, None  # ``counts``: the rows before block ``at``
+        self.at, self.counts, self.table = block, counts, None
 
     def cells(self) -> int:
         return 2 * len(self.counts) + len(self.mark[1])
 
-    def _advance(self, block: int) -> None:
+    def _advance(self, block: int) -> np.ndarray:
+        """Move to ``block``; its log table."""
         parts = self.parts
         if block < self.at:
             self._restore(*(self.mark if self.mark[0] <= block else (0, np.zeros_like(self.counts))))
@@ -316,6 +318,7 @@ class _RunningPairs:
         if self.table is None:
             pairs = self.counts.reshape(self.kj, parts.k)
             self.table = np.log(pairs + 0.5) - np.log(parts.class_counts[block] + self.kj / 2)[None, :]
+        return self.table
 
     def factor(self, lo: int, hi: int) -> np.ndarray:
         """``ln P(g_j | a)`` for rows lo..hi and every class a, from the rows before each row's block."""
@@ -325,11 +328,11 @@ class _RunningPairs:
             first, last = parts.block(lo, lo + 1)[0], parts.block(hi - 1, hi)[0]
             self._advance(first)
             if self.mark[0] != first:
-                self.mark = (first, self.counts.copy())
+                self.mark = (int(first), self.counts.copy())
             for block in range(first, last + 1):
-                self._advance(block)
+                table = self._advance(block)
                 r0, r1 = max(lo, int(parts.starts[block])), min(hi, int(parts.ends[block]))
-                out[r0 - lo:r1 - lo] = self.table[self.codes[r0:r1]]
+                out[r0 - lo:r1 - lo] = table[self.codes[r0:r1]]
         return out
 
 
