@@ -9,8 +9,10 @@ Two ways to score it, one per kind of coder:
   gives when it reads the whole file (categories in the same order, kinds inferred from every cell). ``model`` then
   runs once over all rows: **the same bits as in memory**, permutation null and bootstrap included, holding the
   bytes and parsed cells of one chunk at a time, never the file's. What stays in memory is the code table (rows × kept
-  columns × 1–2 bytes), a dictionary of each column's distinct values, and the model's own working set, which grows
-  with the rows (benchmarks/RESULTS.md, "Streaming a table with `model`").
+  columns × 1–2 bytes), a dictionary of each column's distinct values, and the model's working set: its members go
+  over blocks of rows with running counts (:mod:`~natlat_compress.coders.models`, ``MODEL_BLOCK_ROWS``), so that set
+  grows with the alphabets, not the rows, except where the context tree is evaluated on all rows
+  (benchmarks/RESULTS.md, "Streaming a table with `model`").
 * **Byte coders** code bytes, and a table of several GB is beyond every compressor's reach anyway: each chunk is coded
   on its own and the code lengths are summed over the chunks (:func:`read_streamed`), an approximation the report
   states.

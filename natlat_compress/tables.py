@@ -239,7 +239,9 @@ class TableCorpus:
 
             numeric = {name: col.numeric() for name, col in self.columns.items() if col.kind == "numeric"}
             # A numeric column is also a categorical one for categorical links: its quantile bins over all rows.
-            columns = {name: numeric[name].bins() if name in numeric else (col.codes.astype(np.int64), col.cardinality)
+            # Codes in the narrowest unsigned type (1-2 bytes a cell): the model coders widen them block by block.
+            columns = {name: numeric[name].bins() if name in numeric else (_narrow(col.codes, col.cardinality),
+                                                                              col.cardinality)
                        for name, col in self.columns.items()}
             categories = {name: numeric[name].bin_labels() if name in numeric else col.categories
                           for name, col in self.columns.items()}
@@ -448,6 +450,11 @@ def _checked_precision(name: str, delta) -> float:
     if isinstance(delta, bool) or not math.isfinite(value) or value <= 0:
         raise CorpusError(f"the precision of column {name!r} must be a number above 0 (e.g. 0.01); got {delta!r}")
     return value
+
+
+def _narrow(codes: np.ndarray, cardinality: int) -> np.ndarray:
+    """Codes in the narrowest unsigned type that holds them (no copy when they already are)."""
+    return codes.astype(np.min_scalar_type(max(cardinality - 1, 0)), copy=False)
 
 
 def table_from_columns(columns: Mapping[str, Collection] | Iterable[tuple[str, Collection]],

@@ -40,13 +40,12 @@ LN2 = math.log(2.0)
 
 def _kt_log_prob(node: np.ndarray, target: np.ndarray, k: int, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """``ln P_e`` per node, ``Σ_a ln Γ(n_a+½)/Γ(½) − ln Γ(N+K/2)/Γ(K/2)`` from the node's counts, and the counts N."""
-    from .models import _log_rising
+    from .models import _log_rising_at  # no table of the rows' size (issue #16)
 
-    n = len(target)
     cell = np.bincount(node * k + target, minlength=n_nodes * k)
     total = np.bincount(node, minlength=n_nodes)
-    per_cell = _log_rising(0.5, n)[cell].reshape(n_nodes, k).sum(axis=1)
-    return per_cell - _log_rising(k / 2, n)[total], total
+    per_cell = _log_rising_at(0.5, cell).reshape(n_nodes, k).sum(axis=1)
+    return per_cell - _log_rising_at(k / 2, total), total
 
 
 def _renumber(key: np.ndarray, size: int) -> tuple[np.ndarray, int, np.ndarray]:

@@ -39,6 +39,13 @@ Members (each is also a coder of its own):
   only adds probability. Every member is sequential, so the mixture is too.
 * ``…:tail`` — ``n`` times the rate of the second half of the rows coded after the first: the same model with most of
   its sample-size regret removed (an estimate, not a code length of the table).
+
+**Memory** (issue #16: ``--stream`` with ``model`` on tables of tens of millions of rows). Codes stay in the
+narrowest unsigned type (1–2 bytes a cell) and are widened a block of ``MODEL_BLOCK_ROWS`` rows at a time; KT's counts,
+naive Bayes's per-column counts and the latent-class sums are carried from block to block, and no table of the rows'
+size is made (:func:`_log_rising_at`, :func:`_pairwise_sum`). Every number is the one the whole-array computation gives
+— the same integer counts, the same additions in the same order — so the bits are exactly those of main before the
+change (tests/test_model_pins.py). The context tree (:mod:`.ctw`) still holds per-row arrays where it is evaluated.
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (1
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
 NB_HEAD_CACHE_CELLS = 1 << 23  # naive-Bayes factor cells kept for the gate's rows (64 MB)
+MODEL_BLOCK_ROWS = 1 << 16  # rows whose temporaries a block-wise member holds at once (issue #16: bounded memory)
 
 
 class SymbolColumns:
@@ -99,6 +107,36 @@ def _log_rising(beta: float, n: int) -> np.ndarray:
     return out
 
 
+LOG_TABLE_ROWS = 1 << 18  # a rising-factorial table up to this many entries is made whole and cached (2 MB)
+_RISING_MARKS: dict[tuple, list[float]] = {}  # (beta, piece) -> table[i · piece] for i = 0, 1, ...
+
+
+def _log_rising_at(beta: float, counts: np.ndarray) -> np.ndarray:
+    """``_log_rising(beta, n)[counts]`` for any n ≥ max(counts), without a table of the rows' size (issue #16).
+
+    Up to ``LOG_TABLE_ROWS`` a cached table; beyond, the table is made in pieces of that size, each piece's cumulative
+    sum started from the last entry of the piece before — the same additions in the same order as one ``cumsum``, so
+    the same numbers — keeping only the entries asked. Each piece's first entry is remembered per ``beta``."""
+    counts = np.asarray(counts)
+    top = int(counts.max()) if counts.size else 0
+    if top <= LOG_TABLE_ROWS:
+        return _log_rising(beta, LOG_TABLE_ROWS // 64 if top <= LOG_TABLE_ROWS // 64 else LOG_TABLE_ROWS)[counts]
+    needed = np.unique(counts)
+    values = np.empty(len(needed))
+    marks = _RISING_MARKS.setdefault((beta, LOG_TABLE_ROWS), [0.0])
+    for piece in range(top // LOG_TABLE_ROWS + 1):
+        lo = piece * LOG_TABLE_ROWS
+        hi = min(lo + LOG_TABLE_ROWS, top)  # the piece holds table[lo..hi]
+        first, last = np.searchsorted(needed, lo), np.searchsorted(needed, hi, side="right")
+        if first == last and piece + 1 < len(marks):
+            continue
+        entries = np.cumsum(np.concatenate([[marks[piece]], np.log(np.arange(lo, hi) + beta)]))
+        if piece + 1 == len(marks) and hi == lo + LOG_TABLE_ROWS:
+            marks.append(float(entries[-1]))
+        values[first:last] = entries[needed[first:last] - lo]
+    return values[np.searchsorted(needed, counts)]
+
+
 def _context(columns: Sequence[tuple[np.ndarray, int]], n: int) -> tuple[np.ndarray, int]:
     """The joint value of several columns as one code < n_contexts (compacted when the product grows large)."""
     context = np.zeros(n, dtype=np.int64)
@@ -120,15 +158,51 @@ def _compact(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 def kt_bits(target: np.ndarray, k: int, context: np.ndarray | None = None, n_contexts: int = 1) -> float:
     """The KT code length of ``target`` (alphabet size ``k``) given ``context``, in bits, in closed form."""
-    n = len(target)
-    if n == 0:
+    return _kt_from_counts(*_kt_counts(target, k, n_contexts, lambda lo, hi: context[lo:hi]
+                                       if context is not None else None), k)
+
+
+def _kt_counts(target: np.ndarray, k: int, n_contexts: int, context_of) -> tuple[np.ndarray, np.ndarray]:
+    """The counts ``(cell[c·k + a], total[c])`` of (context, target) over all rows, gathered over blocks of rows
+    (``context_of(lo, hi)``: the context codes of rows lo..hi, or None for one context)."""
+    cell = np.zeros(n_contexts * k, dtype=np.int64)
+    total = np.zeros(n_contexts, dtype=np.int64)
+    for lo, hi in _row_blocks(0, len(target)):
+        context = context_of(lo, hi)
+        if context is None:
+            cell += np.bincount(target[lo:hi], minlength=k)
+            total[0] += hi - lo
+        else:
+            context = _wide(context)
+            cell += np.bincount(context * k + target[lo:hi], minlength=n_contexts * k)
+            total += np.bincount(context, minlength=n_contexts)
+    return cell, total
+
+
+def _kt_from_counts(cell: np.ndarray, total: np.ndarray, k: int) -> float:
+    """KT's closed form over final counts: ``Σ_c [ln Γ(N_c + K/2) − ln Γ(K/2)] − Σ_ca [ln Γ(n_ca + ½) − ln Γ(½)]``."""
+    if not total.any():
         return 0.0
-    if context is None:
-        context = np.zeros(n, dtype=np.int64)
-    cell = np.bincount(context * k + target, minlength=n_contexts * k)
-    total = np.bincount(context, minlength=n_contexts)
-    nats = _log_rising(k / 2, n)[total].sum() - _log_rising(0.5, n)[cell].sum()
+    nats = _log_rising_at(k / 2, total).sum() - _log_rising_at(0.5, cell).sum()
     return float(nats / LN2)
+
+
+def _kt_given(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]], n: int) -> float:
+    """KT of ``target`` with the joint value of the ``given`` columns as context. When the product of their alphabets
+    is small enough that :func:`_context` would not compact it, the context is made block by block (memory does not
+    grow with the rows, issue #16); otherwise it is made whole and compacted, as :func:`_context` does."""
+    size = math.prod(kj for _, kj in given)
+    if size > max(4 * n, 1 << 16):
+        context, size = _context(given, n)
+        return kt_bits(target, k, context, size)
+
+    def context_of(lo: int, hi: int) -> np.ndarray:
+        context = np.zeros(hi - lo, dtype=np.int64)
+        for codes, kj in given:
+            context = context * kj + codes[lo:hi]
+        return context
+
+    return _kt_from_counts(*_kt_counts(target, k, size, context_of), k)
 
 
 def block_starts(n: int, growth: float = NB_BLOCK_GROWTH) -> np.ndarray:
@@ -139,49 +213,127 @@ def block_starts(n: int, growth: float = NB_BLOCK_GROWTH) -> np.ndarray:
     return np.array(starts[:-1], dtype=np.int64)
 
 
-def _counts_by_block(block_of_row: np.ndarray, n_blocks: int, group: np.ndarray, n_groups: int,
-                     target: np.ndarray, k: int) -> np.ndarray:
-    """``out[b, g, a]`` = the rows before block b with ``group == g`` and ``target == a``."""
-    cells = np.bincount((block_of_row * n_groups + group) * k + target, minlength=n_blocks * n_groups * k)
-    before = np.cumsum(cells.reshape(n_blocks, n_groups * k), axis=0) - cells.reshape(n_blocks, n_groups * k)
-    return before.reshape(n_blocks, n_groups, k)
+def _row_blocks(lo: int, hi: int):
+    """Rows lo..hi in blocks of ``MODEL_BLOCK_ROWS``: what a block-wise member holds temporaries for at once."""
+    for start in range(lo, hi, MODEL_BLOCK_ROWS):
+        yield start, min(start + MODEL_BLOCK_ROWS, hi)
+
+
+def _wide(codes: np.ndarray) -> np.ndarray:
+    """Codes as int64 for arithmetic (a table keeps them in the narrowest type; ``uint8 * 1000`` would overflow)."""
+    return codes.astype(np.int64, copy=False)
+
+
+def _pairwise_sum(values_of: Callable[[int, int], np.ndarray], lo: int, hi: int) -> float:
+    """``values_of(lo, hi).sum()`` — numpy's pairwise summation of the rows' values — without holding them all: the
+    range is split where numpy splits it (half, rounded down to a multiple of 8) until a piece fits in a block, and
+    each piece is summed by numpy. The same additions in the same order, so the same float (tests/test_model_pins.py)."""
+    n = hi - lo
+    if n <= max(MODEL_BLOCK_ROWS, 128):
+        return float(np.sum(values_of(lo, hi)))
+    half = n // 2 - (n // 2) % 8
+    return _pairwise_sum(values_of, lo, lo + half) + _pairwise_sum(values_of, lo + half, hi)
 
 
 class _NaiveBayesParts:
     """The naive-Bayes log scores from the statistics of earlier blocks: the prior ``ln(n_a + ½)`` and, per given
     column, ``ln P(g_j | a) = ln(n_{a,g_j} + ½) − ln(n_a + K_j/2)``. Logarithms are taken on the small per-block
     tables, then gathered for a range of rows: the scores are rows × classes, so they are made for ``chunks`` of at
-    most ``NB_SCORE_CELLS`` cells — a target with as many classes as rows (an id column) would otherwise need n²."""
+    most ``NB_SCORE_CELLS`` cells — a target with as many classes as rows (an id column) would otherwise need n².
+
+    Memory does not grow with the rows (issue #16): no per-row array is kept, and each given column's counts are
+    carried from block to block (:class:`_RunningPairs`, one given alphabet × target alphabet table) instead of a
+    table per block. Every number is the one the whole-array computation gives (the same integer counts, the same
+    logarithms of them), so the bits are too (tests/test_model_pins.py)."""
 
     def __init__(self, target: np.ndarray, k: int) -> None:
         n = len(target)
-        self.target, self.k = target, k
-        starts = block_starts(n)
-        self.n_blocks = len(starts)
-        self.block = np.searchsorted(starts, np.arange(n), side="right") - 1
-        self.class_counts = _counts_by_block(self.block, self.n_blocks, np.zeros(n, dtype=np.int64), 1, target,
-                                             k)[:, 0, :]
+        self.target, self.k, self.n = target, k, n
+        self.starts = block_starts(n)
+        self.ends = np.append(self.starts[1:], n)
+        self.n_blocks = len(self.starts)
+        flat = np.zeros(self.n_blocks * k, dtype=np.int64)
+        for lo, hi in _row_blocks(0, n):
+            flat += np.bincount(self.block(lo, hi) * k + target[lo:hi], minlength=self.n_blocks * k)
+        cells = flat.reshape(self.n_blocks, k)
+        self.class_counts = np.cumsum(cells, axis=0) - cells  # [b, a]: rows before block b with target a
         self.log_prior = np.log(self.class_counts + 0.5)
         step = max(1, NB_SCORE_CELLS // max(k, 1))
         self.chunks = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-        self._tables: dict[int, tuple] = {}  # id(codes) -> (column, per-block log table): kept while chunks run
+        self._running: dict[int, tuple] = {}  # id(codes) -> (column, its running counts): kept while chunks run
+
+    def block(self, lo: int, hi: int) -> np.ndarray:
+        """The block of each row lo..hi."""
+        return np.searchsorted(self.starts, np.arange(lo, hi), side="right") - 1
 
     def prior(self, lo: int, hi: int) -> np.ndarray:
-        return self.log_prior[self.block[lo:hi]]
+        return self.log_prior[self.block(lo, hi)]
 
     def factor(self, column: tuple[np.ndarray, int], lo: int, hi: int) -> np.ndarray:
-        codes, kj = column
-        if id(codes) not in self._tables:
-            pairs = _counts_by_block(self.block, self.n_blocks, codes, kj, self.target, self.k)
-            table = np.log(pairs + 0.5) - np.log(self.class_counts + kj / 2)[:, None, :]
-            self._tables[id(codes)] = (column, table)
-        return self._tables[id(codes)][1][self.block[lo:hi], codes[lo:hi]]
+        codes, _ = column
+        if id(codes) not in self._running:
+            self._running[id(codes)] = (column, _RunningPairs(self, column))
+        return self._running[id(codes)][1].factor(lo, hi)
+
+    def cells(self) -> int:
+        """The cells of count and log tables held for the given columns."""
+        return sum(running.cells() for _, running in self._running.values())
 
     def scores(self, columns: Sequence[tuple[np.ndarray, int]], lo: int, hi: int) -> np.ndarray:
         scores = self.prior(lo, hi)
         for column in columns:
             scores += self.factor(column, lo, hi)
         return scores
+
+
+class _RunningPairs:
+    """One given column's naive-Bayes factor, block by block: the counts ``n[g, a]`` of the rows before the current
+    block, carried forward, and the current block's log table. Callers ask the same chunk's factor several times: the
+    counts at the chunk's first block are kept, so going back to it costs the chunk's rows, not all rows before."""
+
+    def __init__(self, parts: _NaiveBayesParts, column: tuple[np.ndarray, int]) -> None:
+        self.parts = parts
+        self.codes, self.kj = column
+        self.at, self.counts = 0, np.zeros(self.kj * parts.k, dtype=np.int64)  # ``counts``: the rows before block ``at``
+        self.table: np.ndarray | None = None  # block ``at``'s log table, once made
+        self.mark: tuple[int, np.ndarray] = (0, self.counts.copy())  # (a block, the counts before it)
+
+    def _restore(self, block: int, counts: np.ndarray) -> None:
+        self.at, self.counts, self.table = block, counts, None
+
+    def cells(self) -> int:
+        return 2 * len(self.counts) + len(self.mark[1])
+
+    def _advance(self, block: int) -> np.ndarray:
+        """Move to ``block``; its log table."""
+        parts = self.parts
+        if block < self.at:
+            self._restore(*(self.mark if self.mark[0] <= block else (0, np.zeros_like(self.counts))))
+            self.counts = self.counts.copy()
+        if block > self.at:
+            for lo, hi in _row_blocks(int(parts.starts[self.at]), int(parts.starts[block])):
+                self.counts += np.bincount(_wide(self.codes[lo:hi]) * parts.k + parts.target[lo:hi],
+                                           minlength=len(self.counts))
+            self.at, self.table = block, None
+        if self.table is None:
+            pairs = self.counts.reshape(self.kj, parts.k)
+            self.table = np.log(pairs + 0.5) - np.log(parts.class_counts[block] + self.kj / 2)[None, :]
+        return self.table
+
+    def factor(self, lo: int, hi: int) -> np.ndarray:
+        """``ln P(g_j | a)`` for rows lo..hi and every class a, from the rows before each row's block."""
+        parts = self.parts
+        out = np.empty((hi - lo, parts.k))
+        if hi > lo:
+            first, last = parts.block(lo, lo + 1)[0], parts.block(hi - 1, hi)[0]
+            self._advance(first)
+            if self.mark[0] != first:
+                self.mark = (int(first), self.counts.copy())
+            for block in range(first, last + 1):
+                table = self._advance(block)
+                r0, r1 = max(lo, int(parts.starts[block])), min(hi, int(parts.ends[block]))
+                out[r0 - lo:r1 - lo] = table[self.codes[r0:r1]]
+        return out
 
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
@@ -209,7 +361,7 @@ def pair_dependence(first: tuple[np.ndarray, int], second: tuple[np.ndarray, int
     rows = min(len(classes), PAIR_SELECTION_ROWS)
     if ki * kj > rows:
         return 0.0, 0
-    n = np.bincount((classes[:rows] * ki + ci[:rows]) * kj + cj[:rows],
+    n = np.bincount((_wide(classes[:rows]) * ki + ci[:rows]) * kj + cj[:rows],
                     minlength=n_classes * ki * kj).reshape(n_classes, ki, kj).astype(float)
     per_class, a, b = n.sum(axis=(1, 2)), n.sum(axis=2), n.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -235,7 +387,10 @@ def merge_pair(columns: Sequence[tuple[np.ndarray, int]], pair: tuple[int, int])
     """The columns with ``pair`` replaced by one column of their joint value (in the first one's place)."""
     i, j = pair
     (ci, ki), (cj, kj) = columns[i], columns[j]
-    return [(ci * kj + cj, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
+    joint = np.empty(len(ci), dtype=np.min_scalar_type(max(ki * kj - 1, 0)))  # narrow, made block by block
+    for lo, hi in _row_blocks(0, len(ci)):
+        joint[lo:hi] = _wide(ci[lo:hi]) * kj + cj[lo:hi]
+    return [(joint, ki * kj) if m == i else c for m, c in enumerate(columns) if m != j]
 
 
 def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.random.Generator,
@@ -344,10 +499,9 @@ def latent_class_bits(columns: Sequence[tuple[np.ndarray, int]], classes: int, p
     start = min(LC_FIRST_BLOCK, len(columns[0][0]))
     bits = sum(kt_bits(codes[:start], k) for codes, k in columns)
     for start, stop, log_prior, log_theta in latent_class_fits(columns, classes, perks):
-        # Scores in blocks of rows (memory), the rows' bits summed at once (the same sum as without blocks).
-        per_row = [_lc_row_bits(_lc_scores(columns, lo, min(lo + LC_BLOCK_ROWS, stop), log_prior, log_theta))
-                   for lo in range(start, stop, LC_BLOCK_ROWS)]
-        bits += float(np.concatenate(per_row).sum())
+        # Scores in blocks of rows (memory), summed as one sum over the rows would be (the same float).
+        bits += _pairwise_sum(lambda lo, hi: _lc_row_bits(_lc_scores(columns, lo, hi, log_prior, log_theta)),
+                              start, stop)
     return bits
 
 
@@ -414,7 +568,7 @@ def _nb_head_bits(head: SymbolColumns, target: str, given: Sequence[str]) -> flo
     the kept tables pass ``NB_HEAD_CACHE_CELLS`` cells they are all dropped (memory stays bounded, an id column too)."""
     kept = head.cache.setdefault("nb parts", {})
     if target not in kept:
-        cells = sum(len(table.ravel()) for parts in kept.values() for _, table in parts._tables.values())
+        cells = sum(parts.cells() for parts in kept.values())
         if cells > NB_HEAD_CACHE_CELLS:
             kept.clear()
         kept[target] = _NaiveBayesParts(*head[target])
@@ -518,11 +672,7 @@ class ModelCoder(Coder):
         key = ("kt", target, frozenset(given))
         if key not in table.cache:
             codes, k = table[target]
-            if given:
-                context, size = _context([table[g] for g in given], table.n)
-                table.cache[key] = kt_bits(codes, k, context, size)
-            else:
-                table.cache[key] = kt_bits(codes, k)
+            table.cache[key] = _kt_given(codes, k, [table[g] for g in given], table.n)
         return table.cache[key]
 
     def _mix(self, table: SymbolColumns, target: str, given: list[str], extra: Sequence[float] = (),
@@ -596,7 +746,7 @@ class ModelCoder(Coder):
             scores = np.broadcast_to(np.log(class_counts + 0.5), (rows.n, k)).copy()
             for g in given:
                 g_codes, kg = both[g]
-                pairs = np.bincount(g_codes[:t] * k + codes[:t], minlength=kg * k).reshape(kg, k)
+                pairs = np.bincount(_wide(g_codes[:t]) * k + codes[:t], minlength=kg * k).reshape(kg, k)
                 scores += (np.log(pairs + 0.5) - np.log(class_counts + kg / 2))[g_codes[t:]]
             top = scores.max(axis=1)
             norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
