@@ -38,15 +38,16 @@ LN_HALF = math.log(0.5)
 LN2 = math.log(2.0)
 
 
-def _kt_log_prob(node: np.ndarray, target: np.ndarray, k: int, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """``ln P_e`` per node, ``Σ_a ln Γ(n_a+½)/Γ(½) − ln Γ(N+K/2)/Γ(K/2)`` from the node's counts, and the counts N."""
+def _kt_log_prob(node: np.ndarray, target: np.ndarray, k: int, n_nodes: int,
+                 n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``ln P_e`` per node, ``Σ_a ln Γ(n_a+½)/Γ(½) − ln Γ(N+K/2)/Γ(K/2)`` from the node's counts, and the counts N;
+    ``n`` bounds the counts (the table's rows: one cached log table for every level, not one per level's rows)."""
     from .models import _log_rising
 
-    n = len(target)
     cell = np.bincount(node * k + target, minlength=n_nodes * k)
     total = np.bincount(node, minlength=n_nodes)
-    per_cell = _log_rising(0.5, n)[cell].reshape(n_nodes, k).sum(axis=1)
-    return per_cell - _log_rising(k / 2, n)[total], total
+    per_cell = np.take(_log_rising(0.5, n), cell).reshape(n_nodes, k).sum(axis=1)
+    return per_cell - np.take(_log_rising(k / 2, n), total), total
 
 
 def _renumber(key: np.ndarray, size: int) -> tuple[np.ndarray, int, np.ndarray]:
@@ -91,7 +92,7 @@ def ctw_bits(target: np.ndarray, k: int, columns: Sequence[tuple[np.ndarray, int
     levels = []  # per depth: ln P_e per node, the parent of each node, which nodes are split further
     parent = np.zeros(1, dtype=np.int64)
     for depth in range(len(columns) + 1):
-        log_pe, total = _kt_log_prob(node, target[rows], k, n_nodes)
+        log_pe, total = _kt_log_prob(node, target[rows], k, n_nodes, n)
         split = total >= 2 if depth < len(columns) else np.zeros(n_nodes, dtype=bool)
         levels.append((log_pe, parent, split))
         if not split.any():

@@ -127,7 +127,7 @@ def kt_bits(target: np.ndarray, k: int, context: np.ndarray | None = None, n_con
         context = np.zeros(n, dtype=np.int64)
     cell = np.bincount(context * k + target, minlength=n_contexts * k)
     total = np.bincount(context, minlength=n_contexts)
-    nats = _log_rising(k / 2, n)[total].sum() - _log_rising(0.5, n)[cell].sum()
+    nats = np.take(_log_rising(k / 2, n), total).sum() - np.take(_log_rising(0.5, n), cell).sum()
     return float(nats / LN2)
 
 
@@ -167,15 +167,17 @@ class _NaiveBayesParts:
         self._tables: dict[int, tuple] = {}  # id(codes) -> (column, per-block log table): kept while chunks run
 
     def prior(self, lo: int, hi: int) -> np.ndarray:
-        return self.log_prior[self.block[lo:hi]]
+        return np.take(self.log_prior, self.block[lo:hi], axis=0)
 
     def factor(self, column: tuple[np.ndarray, int], lo: int, hi: int) -> np.ndarray:
         codes, kj = column
         if id(codes) not in self._tables:
             pairs = _counts_by_block(self.block, self.n_blocks, codes, kj, self.target, self.k)
             table = np.log(pairs + 0.5) - np.log(self.class_counts + kj / 2)[:, None, :]
-            self._tables[id(codes)] = (column, table)
-        return self._tables[id(codes)][1][self.block[lo:hi], codes[lo:hi]]
+            # Rows (block, value) of k classes, gathered by one index with np.take: 4x faster than indexing the
+            # blocks × values × classes table by two index arrays, the same numbers.
+            self._tables[id(codes)] = (column, table.reshape(self.n_blocks * kj, self.k))
+        return np.take(self._tables[id(codes)][1], self.block[lo:hi] * kj + codes[lo:hi], axis=0)
 
     def scores(self, columns: Sequence[tuple[np.ndarray, int]], lo: int, hi: int) -> np.ndarray:
         scores = self.prior(lo, hi)
@@ -254,17 +256,12 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
         per_class: np.ndarray | None = None
         counts: list[np.ndarray] = []
         for lo, hi, r in blocks:
-            by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
             if per_class is None:
                 per_class = r.sum(axis=0)
-                counts = [np.stack([np.bincount(codes[:hi], weights=w, minlength=k) for w in by_class])
-                          for codes, k in columns]  # expected counts of (class, value), one column at a time
+                counts = [_class_value_counts(codes[:hi], k, r) for codes, k in columns]
                 continue
             per_class = np.vstack([per_class, r]).sum(axis=0)
-            for (codes, k), count in zip(columns, counts):
-                values = np.concatenate([np.arange(k), codes[lo:hi]])
-                for h, w in enumerate(by_class):
-                    count[h] = np.bincount(values, weights=np.concatenate([count[h], w]), minlength=k)
+            counts = [_class_value_counts(codes[lo:hi], k, r, count) for (codes, k), count in zip(columns, counts)]
         if per_class is None:  # no rows (an empty training table): no counts
             per_class, counts = np.zeros(classes), [np.zeros((classes, k)) for _, k in columns]
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
@@ -296,6 +293,27 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
     return (*params, np.vstack(kept) if kept else _Responsibilities(columns, rows, e_params))
 
 
+def _class_value_counts(codes: np.ndarray, k: int, r: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+    """The expected counts of (class, value) of one column, ``Σ_rows r[row, h]·[codes[row] = v]`` as classes × k,
+    each cell's terms added in row order after ``before`` (the counts of earlier rows, as one more leading row): the
+    sums of a bincount per class over all rows at once, to the bit. With 8 or more classes one bincount over
+    (value, class) cells does them all, 1.3–5× faster; with fewer, a bincount per class is faster."""
+    classes = r.shape[1]
+    if classes < 8:
+        by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
+        if before is None:
+            return np.stack([np.bincount(codes, weights=w, minlength=k) for w in by_class])
+        values = np.concatenate([np.arange(k), codes])
+        return np.stack([np.bincount(values, weights=np.concatenate([before[h], w]), minlength=k)
+                         for h, w in enumerate(by_class)])
+    cells = ((codes.astype(np.intp) * classes)[:, None] + np.arange(classes)).ravel()
+    weights = r.ravel()
+    if before is not None:
+        cells = np.concatenate([np.arange(k * classes), cells])
+        weights = np.concatenate([before.T.ravel(), weights])
+    return np.bincount(cells, weights=weights, minlength=k * classes).reshape(k, classes).T
+
+
 def _lc_responsibilities(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list) -> np.ndarray:
     """The E step for rows lo..hi: each row's posterior over the classes."""
     scores = _lc_scores(columns, lo, hi, log_prior, log_theta)
@@ -324,7 +342,7 @@ def _lc_scores(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list
     """``ln π_h + Σ_i ln θ_hi(x_i)`` for rows lo..hi, per class."""
     scores = np.broadcast_to(log_prior, (hi - lo, len(log_prior))).copy()
     for (codes, _), table in zip(columns, log_theta):
-        scores += table[codes[lo:hi]]
+        scores += np.take(table, codes[lo:hi], axis=0)  # 4x faster than table[codes], the same numbers
     return scores
 
 
