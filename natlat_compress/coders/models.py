@@ -591,8 +591,8 @@ class ModelCoder(Coder):
     def row_bits_after(self, train: SymbolColumns, rows: SymbolColumns, columns: Sequence[str]) -> np.ndarray:
         """Per row of ``rows``, the code length of that row alone given the training rows, in bits: the model's
         posterior predictive after ``train`` (both tables on the same alphabets). For ``model`` the members are those of
-        a joint term — the chain of link mixtures and the latent-class models, the latter fitted on all of ``train`` —
-        weighted by ``2^(−C_m(train))``."""
+        a joint term — the chain of link mixtures and the latent-class models with ½ and with Perks' 1/K smoothing, the
+        latter fitted on all of ``train`` — weighted by ``2^(−C_m(train))``."""
         t, columns = train.n, list(columns)
         both = SymbolColumns({c: (np.concatenate([train[c][0], rows[c][0]]), train[c][1]) for c in columns})
 
@@ -651,11 +651,12 @@ class ModelCoder(Coder):
         for both_columns in column_sets:
             train_columns = [(codes[:t], k) for codes, k in both_columns]
             for h in LATENT_CLASS_SIZES:
-                log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
-                                                  np.random.default_rng(0))
-                per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
-                members.append((per_row, latent_class_bits(train_columns, h)))
-        return mix_after(members, class_size)[0]
+                for perks in (False, True):  # as in a joint term: ½ and Perks' 1/K emission smoothing (issue #14)
+                    log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
+                                                      np.random.default_rng(0), perks)
+                    per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
+                    members.append((per_row, latent_class_bits(train_columns, h, perks)))
+        return mix_after(members, 2 * class_size - 1)[0]  # the joint term's class: every latent-class member twice
 
     def _single_target_many(self, table: SymbolColumns, target: str, givens: list[list[str]]) -> list[float]:
         """One target column given each of several column sets. Naive Bayes is computed once over the union of the
