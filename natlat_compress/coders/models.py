@@ -189,7 +189,7 @@ class _NaiveBayesParts:
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
     top = scores.max(axis=1, keepdims=True)
     log_norm = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
-    return float((log_norm - scores[np.arange(len(target)), target]).sum() / LN2)
+    return float((log_norm - np.take_along_axis(scores, target[:, None].astype(np.intp), axis=1)[:, 0]).sum() / LN2)
 
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
