@@ -188,7 +188,8 @@ class _NaiveBayesParts:
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
     top = scores.max(axis=1, keepdims=True)
-    log_norm = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
+    shifted = scores - top
+    log_norm = top[:, 0] + np.log(np.exp(shifted, out=shifted).sum(axis=1))  # in place: one rows × classes array less
     return float((log_norm - np.take_along_axis(scores, target[:, None].astype(np.intp), axis=1)[:, 0]).sum() / LN2)
 
 
