@@ -134,7 +134,8 @@ def main() -> None:
                     worst[(name, n)]["peers"][coder] = max(mean.values())
                 print(f"{name:22s} {n:6d} {coder:28s} " + " ".join(f"{mean[q]:.4f}" for q in QUANTITIES), flush=True)
     lines = [
-        f"Measured {machine()} by `python benchmarks/accuracy.py` in {time.time() - started:.0f} s.",
+        f"Measured {machine()} by `python benchmarks/accuracy.py{f' --seeds {args.seeds}' if args.seeds else ''}` in "
+        f"{time.time() - started:.0f} s.",
         "",
         "|estimate − truth| in bits per row (redundancies: the worst feature), mean over seeds "
         f"({len(seeds)} for the oracle, model coders and peers, 1 for compressors); *sd* is the largest spread across "
