@@ -257,12 +257,14 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
         per_class: np.ndarray | None = None
         counts: list[np.ndarray] = []
         for lo, hi, r in blocks:
+            weights = _class_weights(r)  # laid out once per block for every column's counts
             if per_class is None:
                 per_class = r.sum(axis=0)
-                counts = [_class_value_counts(codes[:hi], k, r) for codes, k in columns]
+                counts = [_class_value_counts(codes[:hi], k, weights) for codes, k in columns]
                 continue
             per_class = np.vstack([per_class, r]).sum(axis=0)
-            counts = [_class_value_counts(codes[lo:hi], k, r, count) for (codes, k), count in zip(columns, counts)]
+            counts = [_class_value_counts(codes[lo:hi], k, weights, count)
+                      for (codes, k), count in zip(columns, counts)]
         if per_class is None:  # no rows (an empty training table): no counts
             per_class, counts = np.zeros(classes), [np.zeros((classes, k)) for _, k in columns]
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
@@ -294,25 +296,33 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
     return (*params, np.vstack(kept) if kept else _Responsibilities(columns, rows, e_params))
 
 
-def _class_value_counts(codes: np.ndarray, k: int, r: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
-    """The expected counts of (class, value) of one column, ``Σ_rows r[row, h]·[codes[row] = v]`` as classes × k,
-    each cell's terms added in row order after ``before`` (the counts of earlier rows, as one more leading row): the
-    sums of a bincount per class over all rows at once, to the bit. With 8 or more classes one bincount over
-    (value, class) cells does them all, 1.3–5× faster; with fewer, a bincount per class is faster."""
+def _class_weights(r: np.ndarray) -> tuple[int, np.ndarray]:
+    """Responsibilities (rows × classes) laid out for :func:`_class_value_counts`: with fewer than 8 classes one
+    contiguous row per class (bincount reads contiguous weights 2.5x faster), else row by row."""
     classes = r.shape[1]
+    return classes, np.ascontiguousarray(r.T) if classes < 8 else r.ravel()
+
+
+def _class_value_counts(codes: np.ndarray, k: int, weights: tuple[int, np.ndarray],
+                        before: np.ndarray | None = None) -> np.ndarray:
+    """The expected counts of (class, value) of one column, ``Σ_rows r[row, h]·[codes[row] = v]`` as classes × k
+    (``weights``: the responsibilities r from :func:`_class_weights`), each cell's terms added in row order after
+    ``before`` (the counts of earlier rows, as one more leading row): the sums of a bincount per class over all rows at
+    once, to the bit. With 8 or more classes one bincount over (value, class) cells does them all, 1.3–5× faster; with
+    fewer, a bincount per class is faster."""
+    classes, laid_out = weights
     if classes < 8:
-        by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
         if before is None:
-            return np.stack([np.bincount(codes, weights=w, minlength=k) for w in by_class])
+            return np.stack([np.bincount(codes, weights=w, minlength=k) for w in laid_out])
         values = np.concatenate([np.arange(k), codes])
         return np.stack([np.bincount(values, weights=np.concatenate([before[h], w]), minlength=k)
-                         for h, w in enumerate(by_class)])
+                         for h, w in enumerate(laid_out)])
     cells = ((codes.astype(np.intp) * classes)[:, None] + np.arange(classes)).ravel()
-    weights = r.ravel()
+    flat = laid_out
     if before is not None:
         cells = np.concatenate([np.arange(k * classes), cells])
-        weights = np.concatenate([before.T.ravel(), weights])
-    return np.bincount(cells, weights=weights, minlength=k * classes).reshape(k, classes).T
+        flat = np.concatenate([before.T.ravel(), laid_out])
+    return np.bincount(cells, weights=flat, minlength=k * classes).reshape(k, classes).T
 
 
 def _lc_responsibilities(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list) -> np.ndarray:
