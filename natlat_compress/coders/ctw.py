@@ -46,8 +46,8 @@ def _kt_log_prob(node: np.ndarray, target: np.ndarray, k: int, n_nodes: int,
 
     cell = np.bincount(node * k + target, minlength=n_nodes * k)
     total = np.bincount(node, minlength=n_nodes)
-    per_cell = np.take(_log_rising(0.5, n), cell).reshape(n_nodes, k).sum(axis=1)
-    return per_cell - np.take(_log_rising(k / 2, n), total), total
+    per_cell = _log_rising(0.5, n)[cell].reshape(n_nodes, k).sum(axis=1)
+    return per_cell - _log_rising(k / 2, n)[total], total
 
 
 def _renumber(key: np.ndarray, size: int) -> tuple[np.ndarray, int, np.ndarray]:
@@ -56,7 +56,7 @@ def _renumber(key: np.ndarray, size: int) -> tuple[np.ndarray, int, np.ndarray]:
     if size <= 4 * len(key) + 1024:
         present = np.bincount(key, minlength=size) > 0
         ids = np.cumsum(present) - 1
-        return np.take(ids, key), int(present.sum()), np.flatnonzero(present)
+        return ids[key], int(present.sum()), np.flatnonzero(present)
     values, inverse = np.unique(key, return_inverse=True)
     return inverse.ravel(), len(values), values
 
@@ -98,11 +98,10 @@ def ctw_bits(target: np.ndarray, k: int, columns: Sequence[tuple[np.ndarray, int
         levels.append((log_pe, parent, split))
         if not split.any():
             break
-        keep = np.take(split, node)
-        # np.compress: 4x faster than rows[keep], the same rows
-        rows, node, symbols = np.compress(keep, rows), np.compress(keep, node), np.compress(keep, symbols)
+        keep = split[node]
+        rows, node, symbols = rows[keep], node[keep], symbols[keep]
         codes, kj = columns[depth]
-        node, n_nodes, keys = _renumber(node * kj + np.take(codes, rows), n_nodes * kj)
+        node, n_nodes, keys = _renumber(node * kj + codes[rows], n_nodes * kj)
         parent = keys // kj
     log_pw_children = None  # per node of the current level, Σ ln P_w over its children (unseen children: ln 1 = 0)
     for depth in range(len(levels) - 1, -1, -1):

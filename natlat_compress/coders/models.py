@@ -190,7 +190,9 @@ def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
     top = scores.max(axis=1, keepdims=True)
     shifted = scores - top
     log_norm = top[:, 0] + np.log(np.exp(shifted, out=shifted).sum(axis=1))  # in place: one rows × classes array less
-    return float((log_norm - np.take_along_axis(scores, target[:, None].astype(np.intp), axis=1)[:, 0]).sum() / LN2)
+    rows, classes = scores.shape
+    coded = np.take(scores.ravel(), np.arange(rows) * classes + target)  # 5x faster than scores[arange, target]
+    return float((log_norm - coded).sum() / LN2)
 
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
