@@ -11,6 +11,7 @@ that is not installed is left out). Writes the "accuracy" section of benchmarks/
 
     python benchmarks/accuracy.py                 # the full run (several minutes)
     python benchmarks/accuracy.py --quick         # model coders and peers only, one seed
+    python benchmarks/accuracy.py --seeds 2       # the full run with 2 seeds instead of 3 (a loaded machine)
     python benchmarks/accuracy.py --numeric       # the numeric sources (real-valued and mixed tables) only
     python benchmarks/accuracy.py --numeric-speed # time of `model` on 100,000 rows x 20 numeric columns
     python benchmarks/accuracy.py --numeric-links # each link of C(X) against its truth, copula member off and on
@@ -91,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per source and size (default: 3, --quick 1)")
     parser.add_argument("--sources", default=None, help="comma-separated source names (default: all); "
                         "a partial run prints its table and leaves RESULTS.md alone")
     args = parser.parse_args()
@@ -99,7 +101,7 @@ def main() -> None:
     compressors = [] if args.quick else [c for c in ["zstd:19", "lzma:9e", "bz2:9", "ppmd:6", "brotli:11"]
                                          if is_available(FAMILIES[c.partition(":")[0]])]
     peers = _peer_estimators()
-    sizes, seeds = [2000, 20000], ([0] if args.quick else [0, 1, 2])
+    sizes, seeds = [2000, 20000], list(range(args.seeds or (1 if args.quick else 3)))
     rows, worst = [], {}
     started = time.time()
     for name in names:
@@ -133,7 +135,8 @@ def main() -> None:
                     worst[(name, n)]["peers"][coder] = max(mean.values())
                 print(f"{name:22s} {n:6d} {coder:28s} " + " ".join(f"{mean[q]:.4f}" for q in QUANTITIES), flush=True)
     lines = [
-        f"Measured {machine()} by `python benchmarks/accuracy.py` in {time.time() - started:.0f} s.",
+        f"Measured {machine()} by `python benchmarks/accuracy.py{f' --seeds {args.seeds}' if args.seeds else ''}` in "
+        f"{time.time() - started:.0f} s.",
         "",
         "|estimate − truth| in bits per row (redundancies: the worst feature), mean over seeds "
         f"({len(seeds)} for the oracle, model coders and peers, 1 for compressors); *sd* is the largest spread across "

@@ -85,18 +85,19 @@ def ctw_bits(target: np.ndarray, k: int, columns: Sequence[tuple[np.ndarray, int
     if n == 0:
         return 0.0
     rows = np.arange(n)  # the rows still being split (those in nodes with two or more rows)
+    symbols = target  # their target symbols
     node = np.zeros(n, dtype=np.int64)
     n_nodes = 1
     levels = []  # per depth: ln P_e per node, the parent of each node, which nodes are split further
     parent = np.zeros(1, dtype=np.int64)
     for depth in range(len(columns) + 1):
-        log_pe, total = _kt_log_prob(node, target[rows], k, n_nodes)
+        log_pe, total = _kt_log_prob(node, symbols, k, n_nodes)
         split = total >= 2 if depth < len(columns) else np.zeros(n_nodes, dtype=bool)
         levels.append((log_pe, parent, split))
         if not split.any():
             break
         keep = split[node]
-        rows, node = rows[keep], node[keep]
+        rows, node, symbols = rows[keep], node[keep], symbols[keep]
         codes, kj = columns[depth]
         node, n_nodes, keys = _renumber(node * kj + codes[rows], n_nodes * kj)
         parent = keys // kj

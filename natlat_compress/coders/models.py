@@ -338,8 +338,11 @@ class _RunningPairs:
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
     top = scores.max(axis=1, keepdims=True)
-    log_norm = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
-    return float((log_norm - scores[np.arange(len(target)), target]).sum() / LN2)
+    shifted = scores - top
+    log_norm = top[:, 0] + np.log(np.exp(shifted, out=shifted).sum(axis=1))  # in place: one rows × classes array less
+    rows, classes = scores.shape
+    coded = np.take(scores.ravel(), np.arange(rows) * classes + target)  # 5x faster than scores[arange, target]
+    return float((log_norm - coded).sum() / LN2)
 
 
 def nb_bits(target: np.ndarray, k: int, given: Sequence[tuple[np.ndarray, int]]) -> float:
@@ -409,17 +412,14 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
         per_class: np.ndarray | None = None
         counts: list[np.ndarray] = []
         for lo, hi, r in blocks:
-            by_class = np.ascontiguousarray(r.T)  # bincount reads contiguous weights 2.5x faster
+            weights = _class_weights(r)  # laid out once per block for every column's counts
             if per_class is None:
                 per_class = r.sum(axis=0)
-                counts = [np.stack([np.bincount(codes[:hi], weights=w, minlength=k) for w in by_class])
-                          for codes, k in columns]  # expected counts of (class, value), one column at a time
+                counts = [_class_value_counts(codes[:hi], k, weights) for codes, k in columns]
                 continue
             per_class = np.vstack([per_class, r]).sum(axis=0)
-            for (codes, k), count in zip(columns, counts):
-                values = np.concatenate([np.arange(k), codes[lo:hi]])
-                for h, w in enumerate(by_class):
-                    count[h] = np.bincount(values, weights=np.concatenate([count[h], w]), minlength=k)
+            counts = [_class_value_counts(codes[lo:hi], k, weights, count)
+                      for (codes, k), count in zip(columns, counts)]
         if per_class is None:  # no rows (an empty training table): no counts
             per_class, counts = np.zeros(classes), [np.zeros((classes, k)) for _, k in columns]
         log_prior = np.log(per_class + 0.5) - math.log(rows + classes / 2)
@@ -451,6 +451,35 @@ def _lc_fit(columns, rows: int, classes: int, resp, iterations: int, rng: np.ran
     return (*params, np.vstack(kept) if kept else _Responsibilities(columns, rows, e_params))
 
 
+def _class_weights(r: np.ndarray) -> tuple[int, np.ndarray]:
+    """Responsibilities (rows × classes) laid out for :func:`_class_value_counts`: with fewer than 8 classes one
+    contiguous row per class (bincount reads contiguous weights 2.5x faster), else row by row."""
+    classes = r.shape[1]
+    return classes, np.ascontiguousarray(r.T) if classes < 8 else r.ravel()
+
+
+def _class_value_counts(codes: np.ndarray, k: int, weights: tuple[int, np.ndarray],
+                        before: np.ndarray | None = None) -> np.ndarray:
+    """The expected counts of (class, value) of one column, ``Σ_rows r[row, h]·[codes[row] = v]`` as classes × k
+    (``weights``: the responsibilities r from :func:`_class_weights`), each cell's terms added in row order after
+    ``before`` (the counts of earlier rows, as one more leading row): the sums of a bincount per class over all rows at
+    once, to the bit. With 8 or more classes one bincount over (value, class) cells does them all, 1.3–5× faster; with
+    fewer, a bincount per class is faster."""
+    classes, laid_out = weights
+    if classes < 8:
+        if before is None:
+            return np.stack([np.bincount(codes, weights=w, minlength=k) for w in laid_out])
+        values = np.concatenate([np.arange(k), codes])
+        return np.stack([np.bincount(values, weights=np.concatenate([before[h], w]), minlength=k)
+                         for h, w in enumerate(laid_out)])
+    cells = ((codes.astype(np.intp) * classes)[:, None] + np.arange(classes)).ravel()
+    flat = laid_out
+    if before is not None:
+        cells = np.concatenate([np.arange(k * classes), cells])
+        flat = np.concatenate([before.T.ravel(), laid_out])
+    return np.bincount(cells, weights=flat, minlength=k * classes).reshape(k, classes).T
+
+
 def _lc_responsibilities(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list) -> np.ndarray:
     """The E step for rows lo..hi: each row's posterior over the classes."""
     scores = _lc_scores(columns, lo, hi, log_prior, log_theta)
@@ -479,7 +508,7 @@ def _lc_scores(columns, lo: int, hi: int, log_prior: np.ndarray, log_theta: list
     """``ln π_h + Σ_i ln θ_hi(x_i)`` for rows lo..hi, per class."""
     scores = np.broadcast_to(log_prior, (hi - lo, len(log_prior))).copy()
     for (codes, _), table in zip(columns, log_theta):
-        scores += table[codes[lo:hi]]
+        scores += np.take(table, codes[lo:hi], axis=0)  # 4x faster than table[codes], the same numbers
     return scores
 
 
@@ -723,8 +752,8 @@ class ModelCoder(Coder):
     def row_bits_after(self, train: SymbolColumns, rows: SymbolColumns, columns: Sequence[str]) -> np.ndarray:
         """Per row of ``rows``, the code length of that row alone given the training rows, in bits: the model's
         posterior predictive after ``train`` (both tables on the same alphabets). For ``model`` the members are those of
-        a joint term — the chain of link mixtures and the latent-class models, the latter fitted on all of ``train`` —
-        weighted by ``2^(−C_m(train))``."""
+        a joint term — the chain of link mixtures and the latent-class models with ½ and with Perks' 1/K smoothing, the
+        latter fitted on all of ``train`` — weighted by ``2^(−C_m(train))``."""
         t, columns = train.n, list(columns)
         both = SymbolColumns({c: (np.concatenate([train[c][0], rows[c][0]]), train[c][1]) for c in columns})
 
@@ -783,11 +812,12 @@ class ModelCoder(Coder):
         for both_columns in column_sets:
             train_columns = [(codes[:t], k) for codes, k in both_columns]
             for h in LATENT_CLASS_SIZES:
-                log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
-                                                  np.random.default_rng(0))
-                per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
-                members.append((per_row, latent_class_bits(train_columns, h)))
-        return mix_after(members, class_size)[0]
+                for perks in (False, True):  # as in a joint term: ½ and Perks' 1/K emission smoothing (issue #14)
+                    log_prior, log_theta, _ = _lc_fit(train_columns, t, h, np.empty((0, h)), LC_EM_ITERATIONS,
+                                                      np.random.default_rng(0), perks)
+                    per_row = _lc_row_bits(_lc_scores(both_columns, t, t + rows.n, log_prior, log_theta))
+                    members.append((per_row, latent_class_bits(train_columns, h, perks)))
+        return mix_after(members, 2 * class_size - 1)[0]  # the joint term's class: every latent-class member twice
 
     def _single_target_many(self, table: SymbolColumns, target: str, givens: list[list[str]]) -> list[float]:
         """One target column given each of several column sets. Naive Bayes is computed once over the union of the
