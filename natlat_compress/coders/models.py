@@ -79,6 +79,7 @@ NB_SCORE_CELLS = 1 << 21  # rows x classes of naive-Bayes scores held at once (1
 PAIR_CANDIDATES = 8  # naive Bayes merges a pair among the given columns that predict the target best alone
 CTW_GATE_ROWS = 1000  # the leading rows on which the context tree must beat the compact members to be evaluated
 NB_HEAD_CACHE_CELLS = 1 << 23  # naive-Bayes factor cells kept for the gate's rows (64 MB)
+NB_GROUP_CELLS = 1 << 20  # per-block pair counts a naive-Bayes factor makes at once (8 MB), whatever the rows
 MODEL_BLOCK_ROWS = 1 << 16  # rows whose temporaries a block-wise member holds at once (issue #16: bounded memory)
 
 
@@ -249,6 +250,7 @@ class _NaiveBayesParts:
     def __init__(self, target: np.ndarray, k: int) -> None:
         n = len(target)
         self.target, self.k, self.n = target, k, n
+        self._blocks: dict[tuple[int, int], np.ndarray] = {}
         self.starts = block_starts(n)
         self.ends = np.append(self.starts[1:], n)
         self.n_blocks = len(self.starts)
@@ -263,8 +265,12 @@ class _NaiveBayesParts:
         self._running: dict[int, tuple] = {}  # id(codes) -> (column, its running counts): kept while chunks run
 
     def block(self, lo: int, hi: int) -> np.ndarray:
-        """The block of each row lo..hi."""
-        return np.searchsorted(self.starts, np.arange(lo, hi), side="right") - 1
+        """The block of each row lo..hi (a few ranges kept: a chunk's prior and every column's factor ask the same)."""
+        if (lo, hi) not in self._blocks:
+            if len(self._blocks) >= 4:
+                self._blocks.clear()
+            self._blocks[(lo, hi)] = np.searchsorted(self.starts, np.arange(lo, hi), side="right") - 1
+        return self._blocks[(lo, hi)]
 
     def prior(self, lo: int, hi: int) -> np.ndarray:
         return self.log_prior[self.block(lo, hi)]
@@ -287,53 +293,78 @@ class _NaiveBayesParts:
 
 
 class _RunningPairs:
-    """One given column's naive-Bayes factor, block by block: the counts ``n[g, a]`` of the rows before the current
-    block, carried forward, and the current block's log table. Callers ask the same chunk's factor several times: the
-    counts at the chunk's first block are kept, so going back to it costs the chunk's rows, not all rows before."""
+    """One given column's naive-Bayes factor, from counts carried across the rows: ``counts`` are the pairs ``n[g, a]``
+    of the rows before block ``at``. A range of rows is made in groups of blocks whose per-block tables hold at most
+    ``NB_GROUP_CELLS`` cells: the per-block counts of a group by one bincount and a cumulative sum, as the whole-array
+    computation made them for every block at once (the same integers, the same logarithms: the same bits), in memory
+    that does not grow with the rows. Callers ask the same chunk's factor several times: the counts at the chunk's
+    first block are kept (``mark``), so going back to it costs the chunk's rows, not all rows before; and when the
+    chunk's blocks fit in one group, their table is kept (``kept``) for the next call on the same blocks."""
 
     def __init__(self, parts: _NaiveBayesParts, column: tuple[np.ndarray, int]) -> None:
         self.parts = parts
         self.codes, self.kj = column
-        self.at, self.counts = 0, np.zeros(self.kj * parts.k, dtype=np.int64)  # ``counts``: the rows before block ``at``
-        self.table: np.ndarray | None = None  # block ``at``'s log table, once made
+        self.at, self.counts = 0, np.zeros(self.kj * parts.k, dtype=np.int64)
         self.mark: tuple[int, np.ndarray] = (0, self.counts.copy())  # (a block, the counts before it)
-
-    def _restore(self, block: int, counts: np.ndarray) -> None:
-        self.at, self.counts, self.table = block, counts, None
+        self.kept: tuple[tuple[int, int], np.ndarray] | None = None  # ((first, last) block, their table) of one group
 
     def cells(self) -> int:
-        return 2 * len(self.counts) + len(self.mark[1])
+        return len(self.counts) + len(self.mark[1]) + (self.kept[1].size if self.kept is not None else 0)
 
-    def _advance(self, block: int) -> np.ndarray:
-        """Move to ``block``; its log table."""
+    def _pairs(self, lo: int, hi: int, block_of: np.ndarray | None = None, n_blocks: int = 1) -> np.ndarray:
+        """The pair counts of rows lo..hi (with ``block_of``, per block: n_blocks × pairs)."""
+        parts, cells = self.parts, len(self.counts)
+        out = np.zeros(n_blocks * cells, dtype=np.int64)
+        for a, b in _row_blocks(lo, hi):
+            key = _wide(self.codes[a:b]) * parts.k + parts.target[a:b]
+            if block_of is not None:
+                key += block_of[a - lo:b - lo] * cells
+            out += np.bincount(key, minlength=n_blocks * cells)
+        return out.reshape(n_blocks, cells)
+
+    def _seek(self, block: int) -> None:
+        """Make ``counts`` those of the rows before ``block``."""
         parts = self.parts
         if block < self.at:
-            self._restore(*(self.mark if self.mark[0] <= block else (0, np.zeros_like(self.counts))))
-            self.counts = self.counts.copy()
+            self.at, self.counts = self.mark if self.mark[0] <= block else (0, np.zeros_like(self.counts))
         if block > self.at:
-            for lo, hi in _row_blocks(int(parts.starts[self.at]), int(parts.starts[block])):
-                self.counts += np.bincount(_wide(self.codes[lo:hi]) * parts.k + parts.target[lo:hi],
-                                           minlength=len(self.counts))
-            self.at, self.table = block, None
-        if self.table is None:
-            pairs = self.counts.reshape(self.kj, parts.k)
-            self.table = np.log(pairs + 0.5) - np.log(parts.class_counts[block] + self.kj / 2)[None, :]
-        return self.table
+            self.counts = self.counts + self._pairs(int(parts.starts[self.at]), int(parts.starts[block]))[0]
+            self.at = block
 
     def factor(self, lo: int, hi: int) -> np.ndarray:
         """``ln P(g_j | a)`` for rows lo..hi and every class a, from the rows before each row's block."""
-        parts = self.parts
-        out = np.empty((hi - lo, parts.k))
-        if hi > lo:
-            first, last = parts.block(lo, lo + 1)[0], parts.block(hi - 1, hi)[0]
-            self._advance(first)
+        parts, kj, k = self.parts, self.kj, self.parts.k
+        out = np.empty((hi - lo, k))
+        if hi <= lo:
+            return out
+        first, last = (int(b) for b in np.searchsorted(parts.starts, [lo, hi - 1], side="right") - 1)
+        group = max(1, NB_GROUP_CELLS // len(self.counts))
+        if self.kept is None or self.kept[0] != (first, last):
+            self.kept = None
+            self._seek(first)
             if self.mark[0] != first:
-                self.mark = (int(first), self.counts.copy())
-            for block in range(first, last + 1):
-                table = self._advance(block)
-                r0, r1 = max(lo, int(parts.starts[block])), min(hi, int(parts.ends[block]))
-                out[r0 - lo:r1 - lo] = table[self.codes[r0:r1]]
+                self.mark = (first, self.counts)
+        for g0 in range(first, last + 1, group):
+            g1 = min(g0 + group, last + 1)
+            table = self.kept[1] if self.kept is not None else self._table(g0, g1)
+            if g1 - g0 == last + 1 - first:  # the whole range in one table: kept for the next call on it
+                self.kept = ((first, last), table)
+            r0, r1 = max(lo, int(parts.starts[g0])), min(hi, int(parts.ends[g1 - 1]))
+            out[r0 - lo:r1 - lo] = np.take(table, (parts.block(r0, r1) - g0) * kj + self.codes[r0:r1], axis=0)
         return out
+
+    def _table(self, g0: int, g1: int) -> np.ndarray:
+        """The log factors of blocks g0..g1-1, ``(block − g0)·K_j + g`` by class, from the counts before each block:
+        the carried counts plus the blocks before it in the group."""
+        parts, kj, k = self.parts, self.kj, self.parts.k
+        self._seek(g0)
+        rows0, rows1 = int(parts.starts[g0]), int(parts.starts[g1 - 1])
+        per_block = self._pairs(rows0, rows1, parts.block(rows0, rows1) - g0, g1 - 1 - g0)
+        before = self.counts + np.concatenate([np.zeros((1, len(self.counts)), dtype=np.int64),
+                                               np.cumsum(per_block, axis=0)])
+        self.at, self.counts = g1 - 1, before[-1]
+        return (np.log(before.reshape(g1 - g0, kj, k) + 0.5)
+                - np.log(parts.class_counts[g0:g1] + kj / 2)[:, None, :]).reshape((g1 - g0) * kj, k)
 
 
 def _nb_from_scores(scores: np.ndarray, target: np.ndarray) -> float:
