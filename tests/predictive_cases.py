@@ -187,9 +187,10 @@ def histogram(bins, context_names=()):
     return member, reported
 
 
-def regression(numeric=("x", "w"), categorical=("g",), scores=False):
-    """A regression of y on an intercept, indicators of ``categorical`` and ``numeric`` (standardised, or their normal
-    scores); its first rows coded by the Student-t per cell of ``categorical`` (by the plain Student-t without)."""
+def _design_member(numeric, categorical, scores, predictive, bits):
+    """A member of y on an intercept, indicators of ``categorical`` and ``numeric`` (standardised, or their normal
+    scores), its first rows coded by the Student-t per cell of ``categorical`` (by the plain Student-t without):
+    ``predictive`` row by row against ``bits`` as the coder reports them."""
     def parts(table):
         y, delta, _ = present(table)
         cells = cell_context(table, categorical) if categorical else None
@@ -197,32 +198,24 @@ def regression(numeric=("x", "w"), categorical=("g",), scores=False):
 
     def member(table, edges=None):
         y, z, delta, cells = parts(table)
-        return regression_predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
+        return predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
 
     def reported(table):
         y, z, delta, cells = parts(table)
-        return regression_bits(y, z, delta, student_t_cell_bits(y, delta, cells))
+        return bits(y, z, delta, student_t_cell_bits(y, delta, cells))
 
     return member, reported
+
+
+def regression(numeric=("x", "w"), categorical=("g",), scores=False):
+    """A Bayesian linear regression of y (see :func:`_design_member`)."""
+    return _design_member(numeric, categorical, scores, regression_predictive, regression_bits)
 
 
 def copula(numeric=("x", "w"), categorical=("g",)):
-    """The Gaussian-copula member of y on an intercept, indicators of ``categorical`` and the normal scores of
-    ``numeric``; the rows before its first block coded by the Student-t per cell of ``categorical``."""
-    def parts(table):
-        y, delta, _ = present(table)
-        cells = cell_context(table, categorical) if categorical else None
-        return y, design(table, numeric, categorical, scores=True), delta, cells
-
-    def member(table, edges=None):
-        y, z, delta, cells = parts(table)
-        return copula_predictive(y, z, delta, student_t_cell_predictive(y, delta, cells))
-
-    def reported(table):
-        y, z, delta, cells = parts(table)
-        return copula_bits(y, z, delta, student_t_cell_bits(y, delta, cells))
-
-    return member, reported
+    """The Gaussian-copula member of y: its target on the normal-score scale, regressed on the normal scores of
+    ``numeric`` (see :func:`_design_member`)."""
+    return _design_member(numeric, categorical, True, copula_predictive, copula_bits)
 
 
 NUMERIC_CASES = [
