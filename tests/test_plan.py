@@ -15,7 +15,7 @@ from natlat_compress import conditions as cond
 from natlat_compress import score, table_from_columns
 from natlat_compress.cli import Progress
 from natlat_compress.conditions import REDUNDANCY_VARIANTS
-from natlat_compress.cost import Estimate, throughput_file
+from natlat_compress.cost import Estimate, code_fingerprint, measured_rate, throughput_file
 from natlat_compress.errors import NatlatError
 
 from .conftest import CANTERBURY, assert_one_line_error, run
@@ -42,6 +42,21 @@ def test_dry_run_prints_the_plan_and_computes_nothing():
     assert throughput_file().is_file()  # the rates were measured once and kept
     text = run("score", "--dry-run", "--coder", "zstd:3").stdout
     assert text.splitlines()[1].startswith("plan: ") and "dry run: nothing was computed" in text
+
+
+def test_rates_are_kept_per_version_of_the_code(tmp_path, monkeypatch):
+    # The fixed cost of a job is mostly the engine's own work: a rate timed by another version of the code is stale.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+    assert measured_rate("k", lambda: calls.append(1) or 5.0) == 5.0
+    assert measured_rate("k", lambda: calls.append(1) or 7.0) == 5.0 and len(calls) == 1  # kept, not measured again
+    kept = json.loads(throughput_file().read_text())
+    assert kept == {"code": code_fingerprint(), "rates": {"k": 5.0}}
+    throughput_file().write_text(json.dumps({"code": "another version", "rates": {"k": 5.0}}))
+    assert measured_rate("k", lambda: 7.0) == 7.0  # measured again, and the file now holds this code's rates only
+    assert json.loads(throughput_file().read_text()) == {"code": code_fingerprint(), "rates": {"k": 7.0}}
+    throughput_file().write_text(json.dumps({"k": 5.0}))  # the layout before fingerprints
+    assert measured_rate("k", lambda: 9.0) == 9.0
 
 
 def test_every_run_announces_the_plan_first_with_what_the_cache_answers(tmp_path):
