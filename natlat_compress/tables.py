@@ -112,6 +112,15 @@ class Column:
 
     @classmethod
     def from_values(cls, values: Collection) -> "Column":
+        if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iub":
+            # Integers name their categories one to one: the distinct values first (a sort of machine integers), then
+            # their strings in string order, as below, without sorting a Python string per row.
+            uniques, codes = np.unique(values, return_inverse=True)
+            names = [str(u) for u in uniques.astype(object)]
+            order = sorted(range(len(names)), key=names.__getitem__)
+            rank = np.empty(len(names), dtype=np.int32)
+            rank[order] = np.arange(len(names), dtype=np.int32)
+            return cls(rank[codes.ravel()], [names[i].encode() for i in order])
         # Python str objects throughout: numpy's fixed-width str dtype would drop a cell's trailing NUL bytes.
         cells = np.asarray(values, dtype=object)
         if cells.ndim != 1:
